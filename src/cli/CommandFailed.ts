@@ -1,0 +1,13 @@
+import { Data } from "effect"
+
+/** Exit codes of the binary. */
+export const ExitCode = { ok: 0, failure: 1, config: 2 } as const
+
+/**
+ * A command ended badly; its message was already printed. Carries the process exit code so that the
+ * edge (`main.ts`) can exit with it.
+ */
+export class CommandFailed extends Data.TaggedError("CommandFailed")<{
+  readonly exitCode: number
+  readonly reason: string
+}> {}

@@ -1,0 +1,44 @@
+/** The configuration and logging layers every command starts from. */
+import type { FileSystem } from "@effect/platform"
+import { Console, Effect, Layer, type Option } from "effect"
+import type { ConfigInvalid } from "../config/ConfigInvalid.js"
+import * as ConfigSource from "../config/ConfigSource.js"
+import * as ConnectorConfig from "../config/ConnectorConfig.js"
+import * as Logging from "../telemetry/Logging.js"
+import { CommandFailed, ExitCode } from "./CommandFailed.js"
+
+export interface CommandEnvironment {
+  /** `--config` as given on the command line. */
+  readonly configPath: Option.Option<string>
+  /** The process environment (read once at the edge). */
+  readonly env: Readonly<Record<string, string | undefined>>
+}
+
+/** Config source + decoded configuration, both visible to what is built on top. */
+export const configLayer = (
+  environment: CommandEnvironment
+): Layer.Layer<ConfigSource.ConfigSource | ConnectorConfig.ConnectorConfig, ConfigInvalid, FileSystem.FileSystem> =>
+  ConnectorConfig.layer.pipe(
+    Layer.provideMerge(ConfigSource.layer({ path: environment.configPath, env: environment.env }))
+  )
+
+/** Logging as configured (JSON or text, level, connector name). */
+export const loggingLayer: Layer.Layer<never, never, ConnectorConfig.ConnectorConfig> = Layer.unwrapEffect(
+  Effect.map(ConnectorConfig.ConnectorConfig, (settings) =>
+    Logging.layer({
+      name: settings.connector.name,
+      json: settings.opencti.jsonLogging,
+      level: settings.connector.logLevel
+    }))
+)
+
+/** Prints a configuration error and turns it into exit code 2. */
+export const reportConfigInvalid = <A, E, R>(effect: Effect.Effect<A, E | ConfigInvalid, R>) =>
+  Effect.catchIf(
+    effect,
+    (error): error is ConfigInvalid => (error as { _tag?: string })?._tag === "ConfigInvalid",
+    (error) =>
+      Console.error(error.message).pipe(
+        Effect.zipRight(new CommandFailed({ exitCode: ExitCode.config, reason: "invalid configuration" }))
+      )
+  ) as Effect.Effect<A, Exclude<E, ConfigInvalid> | CommandFailed, R>

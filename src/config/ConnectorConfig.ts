@@ -1,0 +1,118 @@
+/**
+ * The decoded configuration as a service. `load` reads every setting from the ambient `ConfigProvider`,
+ * decodes it with its `Schema`, checks the rules that involve several settings, and reports all
+ * problems together.
+ */
+import { Config, Context, Effect, Either, Layer, Option, ParseResult, Redacted, Schema } from "effect"
+import { ConfigInvalid, type ConfigProblem } from "./ConfigInvalid.js"
+import type { Setting, SettingValue } from "./Setting.js"
+import { SETTINGS, type SettingsTable } from "./Settings.js"
+
+export type Settings = {
+  readonly [S in keyof SettingsTable]: { readonly [K in keyof SettingsTable[S]]: SettingValue<SettingsTable[S][K]> }
+}
+
+export class ConnectorConfig extends Context.Tag("connector/ConnectorConfig")<ConnectorConfig, Settings>() {}
+
+export const subjectOf = (setting: Pick<Setting<unknown>, "env" | "path">) => `${setting.env} (${setting.path})`
+
+/** The text given for a setting (environment, then config.yml), without its default. */
+export const readText = (setting: Setting<unknown>) => {
+  const [section, key] = setting.path.split(".") as [string, string]
+  return Config.string(key).pipe(
+    Config.nested(section),
+    Config.option,
+    Config.map(Option.filter((text) => text.trim() !== ""))
+  )
+}
+
+const decodeMessage = (setting: Setting<unknown>, error: ParseResult.ParseError): string => {
+  if (setting.secret) return "is not valid (value hidden)"
+  const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  return first?.message ?? "is not valid"
+}
+
+type Partial2<T> = { readonly [S in keyof T]: Partial<T[S]> }
+
+/**
+ * Rules across settings: offline mode (DESIGN §5.4), what OpenCTI needs, where bundles go. Works on the
+ * settings that decoded, so these problems are reported together with the others; a rule whose inputs
+ * did not decode is skipped.
+ */
+const crossProblems = (settings: Partial2<Settings>): Array<ConfigProblem> => {
+  const { connector, opencti, spycloud } = settings
+  const problems: Array<ConfigProblem> = []
+  const need = (setting: Setting<unknown>, message: string) => problems.push({ subject: subjectOf(setting), message })
+  const isPlaceholder = (value: Option.Option<Redacted.Redacted<string>>) =>
+    Option.exists(value, (secret) => Redacted.value(secret) === "ChangeMe")
+
+  if (spycloud.apiKey !== undefined) {
+    if (Option.isNone(spycloud.apiKey)) need(SETTINGS.spycloud.apiKey, "is required")
+    else if (isPlaceholder(spycloud.apiKey)) need(SETTINGS.spycloud.apiKey, "is still the placeholder ChangeMe")
+  }
+  const { sendToDirectory, sendToDirectoryPath, sendToQueue } = connector
+  if (opencti.url !== undefined && Option.isSome(opencti.url)) {
+    if (opencti.token !== undefined && Option.isNone(opencti.token)) {
+      need(SETTINGS.opencti.token, "is required when OPENCTI_URL is set")
+    } else if (opencti.token !== undefined && isPlaceholder(opencti.token)) {
+      need(SETTINGS.opencti.token, "is still the placeholder ChangeMe")
+    }
+    if (sendToQueue === false && sendToDirectory === false) {
+      need(
+        SETTINGS.connector.sendToQueue,
+        "is false and CONNECTOR_SEND_TO_DIRECTORY is false too: nothing would be imported"
+      )
+    }
+  } else if (opencti.url !== undefined) {
+    if (sendToQueue === true) {
+      need(
+        SETTINGS.opencti.url,
+        "is required unless the connector runs offline; for offline mode set CONNECTOR_SEND_TO_QUEUE=false, " +
+          "CONNECTOR_SEND_TO_DIRECTORY=true and CONNECTOR_SEND_TO_DIRECTORY_PATH"
+      )
+    } else if (sendToQueue === false && sendToDirectory === false) {
+      need(
+        SETTINGS.connector.sendToDirectory,
+        "must be true in offline mode (no OPENCTI_URL and CONNECTOR_SEND_TO_QUEUE=false): bundles have nowhere else to go"
+      )
+    }
+  }
+  if (sendToDirectory === true && sendToDirectoryPath !== undefined && Option.isNone(sendToDirectoryPath)) {
+    need(SETTINGS.connector.sendToDirectoryPath, "is required when CONNECTOR_SEND_TO_DIRECTORY is true")
+  }
+  return problems
+}
+
+/** Reads and validates every setting from the current `ConfigProvider`. */
+export const load: Effect.Effect<Settings, ConfigInvalid> = Effect.gen(function*() {
+  const problems: Array<ConfigProblem> = []
+  const decoded: Record<string, Record<string, unknown>> = {}
+  for (const [sectionName, section] of Object.entries(SETTINGS)) {
+    const values: Record<string, unknown> = {}
+    decoded[sectionName] = values
+    for (const [name, setting] of Object.entries(section) as Array<[string, Setting<unknown>]>) {
+      const text = yield* readText(setting).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+      const effective = Option.orElse(text, () => Option.fromNullable(setting.defaultText))
+      if (Option.isNone(effective)) {
+        if (setting.required) problems.push({ subject: subjectOf(setting), message: "is required" })
+        else values[name] = setting.wrap(Option.none())
+        continue
+      }
+      const result = yield* Effect.either(Schema.decode(setting.schema)(effective.value))
+      if (Either.isLeft(result)) {
+        problems.push({ subject: subjectOf(setting), message: decodeMessage(setting, result.left) })
+      } else values[name] = setting.wrap(Option.some(result.right))
+    }
+  }
+  problems.push(...crossProblems(decoded as unknown as Partial2<Settings>))
+  if (problems.length > 0) return yield* new ConfigInvalid({ problems })
+  return decoded as unknown as Settings
+})
+
+/** The configuration service, read from whatever `ConfigProvider` the layer is built under. */
+export const layer: Layer.Layer<ConnectorConfig, ConfigInvalid> = Layer.effect(ConnectorConfig, load)
+
+/** True when the connector runs without OpenCTI: bundles to a directory, state in a file. */
+export const isOffline = (settings: Settings): boolean => Option.isNone(settings.opencti.url)
+
+export const STATE_FILE_NAME = ".spycloud-connector-state.json"

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/** The edge: the only place that reads the process environment and runs effects. */
+import { CliConfig, ValidationError } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { createRequire } from "node:module"
+import { makeCli } from "./cli/Cli.js"
+import { ExitCode } from "./cli/CommandFailed.js"
+
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
+
+const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)) return ExitCode.ok
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) {
+    const error = failure.value as { _tag?: string; exitCode?: number }
+    if (error._tag === "CommandFailed" && typeof error.exitCode === "number") return error.exitCode
+    if (ValidationError.isValidationError(error)) return ExitCode.config
+  }
+  return ExitCode.failure
+}
+
+makeCli({ env: process.env, version })(process.argv).pipe(
+  Effect.provide(Layer.merge(NodeContext.layer, CliConfig.layer({ showBuiltIns: false }))),
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    teardown: (exit, onExit) => {
+      // Report defects (bugs) that escaped every handler; expected failures were printed by their command.
+      if (
+        Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) && Option.isNone(Cause.failureOption(exit.cause))
+      ) {
+        process.stderr.write(Cause.pretty(exit.cause) + "\n")
+      }
+      onExit(exitCodeOf(exit))
+    }
+  })
+)

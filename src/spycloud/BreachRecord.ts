@@ -1,0 +1,79 @@
+/**
+ * Schemas of what SpyCloud returns (spycloud-api.md §1.5, §1.11, §2). Records and catalogs are open:
+ * unknown fields are kept as they are, and only what the connector cannot work without is required.
+ */
+import { ParseResult, Schema } from "effect"
+import { parseIsoInstant } from "../lib/IsoInstant.js"
+
+/** An ISO-8601 date or date-time as text, checked to be a real instant and kept verbatim. */
+export const IsoInstantText = Schema.String.pipe(
+  Schema.filter((text) => parseIsoInstant(text) !== undefined || "expected an ISO-8601 date or date-time")
+)
+
+/** SpyCloud's breach (source) id: an integer, or (for newer catalogs) a UUID string. */
+export const SourceId = Schema.Union(Schema.Int, Schema.NonEmptyTrimmedString)
+export type SourceId = typeof SourceId.Type
+
+/** A severity code. Documented ones are 2, 5, 20, 25, 26 and 30, but any integer is accepted. */
+export const Severity = Schema.Union(
+  Schema.Int,
+  Schema.transformOrFail(Schema.String, Schema.Int, {
+    strict: true,
+    decode: (text, _, ast) =>
+      /^\s*\d+\s*$/.test(text)
+        ? ParseResult.succeed(Number(text))
+        : ParseResult.fail(new ParseResult.Type(ast, text, "expected an integer severity")),
+    encode: (value) => ParseResult.succeed(String(value))
+  })
+)
+
+/**
+ * One breach record. Decode it with `{ onExcessProperty: "preserve" }` (see `decodeBreachRecord`) so that
+ * every other field (email, password, ip_addresses, ...) is kept untouched for the mapper, which checks
+ * each field's type itself: a malformed optional field loses that field, not the record.
+ */
+export const BreachRecord = Schema.Struct({
+  document_id: Schema.NonEmptyTrimmedString,
+  source_id: SourceId,
+  spycloud_publish_date: IsoInstantText,
+  severity: Schema.optional(Severity)
+})
+
+/** A decoded record: the required fields typed, every other field as SpyCloud sent it. */
+export type BreachRecord = typeof BreachRecord.Type & { readonly [field: string]: unknown }
+
+export const decodeBreachRecord = (input: unknown) =>
+  Schema.decodeUnknownEither(BreachRecord, { onExcessProperty: "preserve", errors: "first" })(
+    input
+  ) as import("effect").Either.Either<BreachRecord, ParseResult.ParseError>
+
+/** One breach catalog entry (the metadata of a breach); open, unknown enum values accepted. */
+export const BreachCatalog = Schema.Struct({
+  id: SourceId,
+  uuid: Schema.optional(Schema.String),
+  title: Schema.optional(Schema.NullOr(Schema.String)),
+  description: Schema.optional(Schema.NullOr(Schema.String)),
+  type: Schema.optional(Schema.NullOr(Schema.String)),
+  breach_main_category: Schema.optional(Schema.NullOr(Schema.String)),
+  breach_category: Schema.optional(Schema.NullOr(Schema.String)),
+  confidence: Schema.optional(Schema.NullOr(Schema.Number)),
+  spycloud_publish_date: Schema.optional(Schema.NullOr(Schema.String)),
+  acquisition_date: Schema.optional(Schema.NullOr(Schema.String))
+})
+export type BreachCatalog = typeof BreachCatalog.Type & { readonly [field: string]: unknown }
+
+export const decodeBreachCatalog = (input: unknown) =>
+  Schema.decodeUnknownEither(BreachCatalog, { onExcessProperty: "preserve", errors: "first" })(
+    input
+  ) as import("effect").Either.Either<BreachCatalog, ParseResult.ParseError>
+
+/**
+ * The envelope of every list response: `{cursor, hits, results}`. `results` items are decoded one by one
+ * afterwards, so that one bad record does not fail its page.
+ */
+export const PageEnvelope = Schema.Struct({
+  cursor: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  hits: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  results: Schema.Array(Schema.Unknown)
+})
+export type PageEnvelope = typeof PageEnvelope.Type
