@@ -1,0 +1,132 @@
+/**
+ * Generates the configuration documentation from the settings table (src/config/Settings.ts), so that it
+ * cannot drift: the README table, config.yml.sample and docker-compose.yml. `npm run docs:config`
+ * rewrites them; test/config/ConfigDocs.test.ts fails when a committed file differs from what this
+ * produces.
+ */
+import { readFileSync, writeFileSync } from "node:fs"
+import { resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import type { Setting } from "../src/config/Setting.js"
+import { SETTINGS } from "../src/config/Settings.js"
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../..")
+
+const ALL: ReadonlyArray<Setting<unknown>> = Object.values(SETTINGS).flatMap((section) => Object.values(section))
+
+/** Values shown un-commented in the samples: what a new deployment has to fill in or usually sets. */
+const SAMPLE_VALUES: Readonly<Record<string, string>> = {
+  "opencti.url": "http://opencti:8080",
+  "opencti.token": "ChangeMe",
+  "connector.id": "ChangeMe",
+  "connector.name": "SpyCloud",
+  "connector.scope": "spycloud",
+  "connector.log_level": "info",
+  "connector.duration_period": "PT1H",
+  "spycloud.api_base_url": "https://api.spycloud.io/enterprise-v2/",
+  "spycloud.api_key": "ChangeMe",
+  "spycloud.severity_levels": "20,25,26,30",
+  "spycloud.watchlist_types": "",
+  "spycloud.tlp_level": "amber+strict",
+  "spycloud.import_start_date": "2024-01-01T00:00:00Z"
+}
+
+const ORIGIN_TEXT = { pycti: "OpenCTI", spycloud: "official connector", ours: "this connector" } as const
+
+const defaultText = (setting: Setting<unknown>) =>
+  setting.defaultText === undefined ? (setting.required ? "required" : "unset") : `\`${setting.defaultText}\``
+
+export const renderReadmeTable = (): string => {
+  const rows = ALL.map((setting) =>
+    `| \`${setting.env}\` | \`${setting.path}\` | ${setting.defaultText === "" ? "empty" : defaultText(setting)} | ${
+      setting.description.replace(/\|/g, "\\|")
+    } | ${ORIGIN_TEXT[setting.origin]} |`
+  )
+  return [
+    "| Environment variable | config.yml | Default | Meaning | Defined by |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows
+  ].join("\n")
+}
+
+const quoteYaml = (value: string) => `'${value.replace(/'/g, "''")}'`
+
+export const renderConfigSample = (): string => {
+  const lines = [
+    "# SpyCloud → OpenCTI connector: config.yml",
+    "# Copy to config.yml (or pass --config PATH). Every key can also be given as the environment variable",
+    "# shown in brackets; the environment wins over this file. Commented keys show their default.",
+    "# Generated from src/config/Settings.ts by `npm run docs:config`."
+  ]
+  for (const [section, settings] of Object.entries(SETTINGS)) {
+    lines.push("", `${section}:`)
+    for (const setting of Object.values(settings) as Array<Setting<unknown>>) {
+      const key = setting.path.split(".")[1]!
+      lines.push(`  # ${setting.description} [${setting.env}]`)
+      const sample = SAMPLE_VALUES[setting.path]
+      if (sample !== undefined) lines.push(`  ${key}: ${quoteYaml(sample)}`)
+      else if (setting.defaultText !== undefined) lines.push(`  # ${key}: ${quoteYaml(setting.defaultText)}`)
+      else lines.push(`  # ${key}:`)
+    }
+  }
+  return lines.join("\n") + "\n"
+}
+
+export const renderComposeFile = (): string => {
+  const lines = [
+    "# SpyCloud → OpenCTI connector next to an OpenCTI platform.",
+    "# Every variable is listed with its default; uncommented ones must be set for your deployment.",
+    "# Generated from src/config/Settings.ts by `npm run docs:config`.",
+    "services:",
+    "  connector-spycloud:",
+    "    image: spycloud-opencti-connector:latest",
+    "    build: .",
+    "    init: true",
+    "    restart: always",
+    "    stop_grace_period: 60s",
+    "    environment:"
+  ]
+  for (const setting of ALL) {
+    lines.push(`      # ${setting.description}`)
+    const sample = SAMPLE_VALUES[setting.path]
+    if (sample !== undefined) lines.push(`      - ${setting.env}=${sample}`)
+    else lines.push(`      # - ${setting.env}=${setting.defaultText ?? ""}`)
+  }
+  lines.push(
+    "    # Optional: keep bundles (and, offline, the state file) on the host.",
+    "    # volumes:",
+    "    #   - ./bundles:/data/bundles",
+    "    networks:",
+    "      - opencti",
+    "",
+    "networks:",
+    "  # The network of your OpenCTI deployment (docker network ls); the connector reaches OpenCTI and RabbitMQ on it.",
+    "  opencti:",
+    "    external: true",
+    "    name: opencti_default"
+  )
+  return lines.join("\n") + "\n"
+}
+
+export const README_START = "<!-- config-table:start -->"
+export const README_END = "<!-- config-table:end -->"
+
+export const withReadmeTable = (readme: string): string => {
+  const start = readme.indexOf(README_START)
+  const end = readme.indexOf(README_END)
+  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} … ${README_END} section`)
+  return `${readme.slice(0, start + README_START.length)}\n${renderReadmeTable()}\n${readme.slice(end)}`
+}
+
+export const GENERATED_FILES = {
+  "config.yml.sample": () => renderConfigSample(),
+  "docker-compose.yml": () => renderComposeFile(),
+  "README.md": () => withReadmeTable(readFileSync(resolve(ROOT, "README.md"), "utf8"))
+} as const
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const [file, render] of Object.entries(GENERATED_FILES)) {
+    writeFileSync(resolve(ROOT, file), render())
+    process.stdout.write(`wrote ${file}\n`)
+  }
+}
