@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+
+# Build stage: compile TypeScript to dist/.
+FROM node:20-alpine AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Runtime stage: production dependencies and the compiled code only.
+FROM node:20-alpine
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# Bundles and, in offline mode, the state file go here when CONNECTOR_SEND_TO_DIRECTORY_PATH points to it.
+RUN mkdir -p /data && chown node:node /data
+USER node
+# node itself is PID 1 (no npm/npx wrapper), so SIGTERM reaches the connector, which stops cleanly;
+# docker-compose.yml adds `init: true` to reap zombies as well.
+ENTRYPOINT ["node", "dist/main.js"]
+CMD ["run"]
