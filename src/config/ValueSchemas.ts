@@ -83,7 +83,7 @@ export const OneOf = <const W extends string>(words: ReadonlyArray<W>, aliases: 
 export const CommaList = <const A extends string | number>(
   allowed: ReadonlyArray<A>,
   what: string,
-  parseItem: (item: string) => A | undefined
+  parseItem: (item: string) => unknown
 ) =>
   Schema.transformOrFail(Schema.String, Schema.Array(Schema.Any as Schema.Schema<A>), {
     strict: true,
@@ -92,8 +92,8 @@ export const CommaList = <const A extends string | number>(
       const values: Array<A> = []
       const wrong: Array<string> = []
       for (const item of items) {
-        const value = parseItem(item)
-        if (value === undefined || !allowed.includes(value)) wrong.push(item)
+        const value = parseItem(item) as A
+        if (!allowed.includes(value)) wrong.push(item)
         else if (!values.includes(value)) values.push(value)
       }
       return wrong.length > 0

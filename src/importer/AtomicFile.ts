@@ -1,0 +1,26 @@
+/**
+ * Writes a file so that readers only ever see the old or the new content, and the new content is on disk
+ * before the call returns: write `<path>.tmp`, fsync it, rename it over `path`.
+ */
+import type { FileSystem } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import { Effect } from "effect"
+
+const encoder = new TextEncoder()
+
+export const writeFileAtomically = (
+  fs: FileSystem.FileSystem,
+  path: string,
+  content: string
+): Effect.Effect<void, PlatformError> =>
+  Effect.gen(function*() {
+    const temporary = `${path}.tmp`
+    yield* Effect.scoped(
+      Effect.gen(function*() {
+        const file = yield* fs.open(temporary, { flag: "w" })
+        yield* file.writeAll(encoder.encode(content))
+        yield* file.sync
+      })
+    ).pipe(Effect.onError(() => fs.remove(temporary).pipe(Effect.ignore)))
+    yield* fs.rename(temporary, path)
+  }).pipe(Effect.uninterruptible)
