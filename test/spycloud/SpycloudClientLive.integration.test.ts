@@ -3,8 +3,15 @@
  * milliseconds so that nothing waits long.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Option, Redacted, Stream } from "effect"
-import type { BreachPage, BreachQuery, SpycloudClientShape } from "../../src/spycloud/SpycloudClient.js"
+import { Chunk, Effect, Exit, Layer, Option, Redacted, Stream } from "effect"
+import { makeConfigProvider } from "../../src/config/ConfigSource.js"
+import * as ConnectorConfig from "../../src/config/ConnectorConfig.js"
+import {
+  type BreachPage,
+  type BreachQuery,
+  SpycloudClient,
+  type SpycloudClientShape
+} from "../../src/spycloud/SpycloudClient.js"
 import * as SpycloudClientLive from "../../src/spycloud/SpycloudClientLive.js"
 import type { SpycloudError } from "../../src/spycloud/SpycloudError.js"
 import { filterOfQuery, type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
@@ -202,5 +209,27 @@ describe("SpycloudClientLive.probe against the stand-in", () => {
       expect(error).toMatchObject({ _tag: "Forbidden", reason: "ip-not-allowed" })
       expect(error.message).toMatch(/IP allow-list/)
       yield* withFaults({})
+    }))
+
+  it.live("works as wired at the edge: configuration, Node HTTP layer and client layer", () =>
+    Effect.gen(function*() {
+      yield* withFaults({})
+      const config = ConnectorConfig.layer.pipe(
+        Layer.provide(Layer.setConfigProvider(makeConfigProvider({
+          CONNECTOR_ID: "edge-test",
+          CONNECTOR_SEND_TO_QUEUE: "false",
+          CONNECTOR_SEND_TO_DIRECTORY: "true",
+          CONNECTOR_SEND_TO_DIRECTORY_PATH: "/tmp/unused",
+          SPYCLOUD_API_BASE_URL: standIn.baseUrl.replace(/\/$/, ""),
+          SPYCLOUD_API_KEY: standIn.apiKey,
+          SPYCLOUD_CONNECT_TIMEOUT: "PT2S"
+        }, new Map())))
+      )
+      const live = SpycloudClientLive.layer.pipe(
+        Layer.provide(SpycloudClientLive.nodeHttpClientLayer),
+        Layer.provide(config)
+      )
+      yield* Effect.flatMap(SpycloudClient, (client) => client.probe).pipe(Effect.provide(live))
+      expect(standIn.requests()).toEqual([expect.objectContaining({ endpoint: "watchlist", status: 200 })])
     }))
 })
