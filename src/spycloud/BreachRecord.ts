@@ -2,7 +2,7 @@
  * Schemas of what SpyCloud returns (spycloud-api.md §1.5, §1.11, §2). Records and catalogs are open:
  * unknown fields are kept as they are, and only what the connector cannot work without is required.
  */
-import { ParseResult, Schema } from "effect"
+import { Either, ParseResult, Schema } from "effect"
 import { parseIsoInstant } from "../lib/IsoInstant.js"
 
 /** An ISO-8601 date or date-time as text, checked to be a real instant and kept verbatim. */
@@ -28,9 +28,9 @@ export const Severity = Schema.Union(
 )
 
 /**
- * One breach record. Decode it with `{ onExcessProperty: "preserve" }` (see `decodeBreachRecord`) so that
- * every other field (email, password, ip_addresses, ...) is kept untouched for the mapper, which checks
- * each field's type itself: a malformed optional field loses that field, not the record.
+ * One breach record. Decode it with `decodeBreachRecord`, which keeps every other field (email, password,
+ * ip_addresses, ...) untouched for the mapper, which checks each field's type itself: a malformed optional
+ * field loses that field, not the record.
  */
 export const BreachRecord = Schema.Struct({
   document_id: Schema.NonEmptyTrimmedString,
@@ -42,10 +42,16 @@ export const BreachRecord = Schema.Struct({
 /** A decoded record: the required fields typed, every other field as SpyCloud sent it. */
 export type BreachRecord = typeof BreachRecord.Type & { readonly [field: string]: unknown }
 
-export const decodeBreachRecord = (input: unknown) =>
-  Schema.decodeUnknownEither(BreachRecord, { onExcessProperty: "preserve", errors: "first" })(
-    input
-  ) as import("effect").Either.Either<BreachRecord, ParseResult.ParseError>
+const decodeRecordFields = Schema.decodeUnknownEither(BreachRecord, { errors: "first" })
+
+/**
+ * Decodes one record: the required fields are checked, every other field is kept as sent. Cheap enough
+ * for a thousand records a page: the schema checks only the known fields (excess properties ignored) and
+ * the record is the input spread under the decoded fields, which is several times faster than the
+ * schema's own `onExcessProperty: "preserve"`.
+ */
+export const decodeBreachRecord = (input: unknown): Either.Either<BreachRecord, ParseResult.ParseError> =>
+  Either.map(decodeRecordFields(input), (fields) => ({ ...(input as object), ...fields }))
 
 /** One breach catalog entry (the metadata of a breach); open, unknown enum values accepted. */
 export const BreachCatalog = Schema.Struct({
@@ -62,10 +68,24 @@ export const BreachCatalog = Schema.Struct({
 })
 export type BreachCatalog = typeof BreachCatalog.Type & { readonly [field: string]: unknown }
 
-export const decodeBreachCatalog = (input: unknown) =>
-  Schema.decodeUnknownEither(BreachCatalog, { onExcessProperty: "preserve", errors: "first" })(
-    input
-  ) as import("effect").Either.Either<BreachCatalog, ParseResult.ParseError>
+const decodeCatalogFields = Schema.decodeUnknownEither(BreachCatalog, { errors: "first" })
+
+/** Decodes one catalog entry the same way: known fields checked, the others kept as sent. */
+export const decodeBreachCatalog = (input: unknown): Either.Either<BreachCatalog, ParseResult.ParseError> =>
+  Either.map(decodeCatalogFields(input), (fields) => ({ ...(input as object), ...fields }))
+
+/**
+ * Why a record or catalog did not decode, in one short line naming the field (`document_id: is missing`);
+ * never the whole schema.
+ */
+export const decodeFailureReason = (input: unknown, error: ParseResult.ParseError): string => {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    return `not a JSON object (got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input})`
+  }
+  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  if (issue === undefined) return "does not match the expected shape"
+  return issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`
+}
 
 /**
  * The envelope of every list response: `{cursor, hits, results}`. `results` items are decoded one by one

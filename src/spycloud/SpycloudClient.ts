@@ -47,7 +47,11 @@ export interface SpycloudClientShape {
   readonly catalogs: (
     ids: ReadonlyArray<SourceId>
   ) => Effect.Effect<ReadonlyMap<string, BreachCatalog>, SpycloudError>
-  /** One cheap authenticated request, for `check`. */
+  /**
+   * One cheap authenticated request, for `check`: the watchlist for today's publish date only (one page,
+   * cursor not followed, at most one retry). It exercises what the import needs (key, IP allow-list,
+   * entitlement to the watchlist endpoint); fails with the typed error, whose message says what to do.
+   */
   readonly probe: Effect.Effect<void, SpycloudError>
 }
 

@@ -8,19 +8,22 @@ import { Data } from "effect"
 export class Forbidden extends Data.TaggedError("Forbidden")<{
   readonly reason: "invalid-api-key" | "ip-not-allowed" | "not-entitled" | "unknown"
   readonly detail: string
+  /** 403 unless said otherwise (401 is read as an invalid key). */
+  readonly status?: number
 }> {
   override get message() {
+    const status = this.status ?? 403
     switch (this.reason) {
       case "invalid-api-key":
-        return `SpyCloud rejected the API key (HTTP 403: ${this.detail}); check SPYCLOUD_API_KEY`
+        return `SpyCloud rejected the API key (HTTP ${status}: ${this.detail}); check SPYCLOUD_API_KEY`
       case "ip-not-allowed":
-        return `SpyCloud refused this machine's IP address (HTTP 403: ${this.detail}); ask SpyCloud to add this ` +
+        return `SpyCloud refused this machine's IP address (HTTP ${status}: ${this.detail}); ask SpyCloud to add this ` +
           `host's public IPv4 address to the API key's IP allow-list`
       case "not-entitled":
-        return `SpyCloud says the API key is not entitled to this endpoint (HTTP 403: ${this.detail}); check the ` +
+        return `SpyCloud says the API key is not entitled to this endpoint (HTTP ${status}: ${this.detail}); check the ` +
           `key's products (Enterprise / Employee ATO Prevention) and SPYCLOUD_API_BASE_URL`
       case "unknown":
-        return `SpyCloud refused the request (HTTP 403: ${this.detail}); check SPYCLOUD_API_KEY, that this host's ` +
+        return `SpyCloud refused the request (HTTP ${status}: ${this.detail}); check SPYCLOUD_API_KEY, that this host's ` +
           `IPv4 address is on the key's IP allow-list, and SPYCLOUD_API_BASE_URL`
     }
   }
