@@ -51,3 +51,7 @@ export const usableText = (value: unknown): string | undefined => {
   const field = fieldText(value)
   return field._tag === "Text" ? field.text : undefined
 }
+
+/** Text worth showing as prose (a catalog title or description): non-empty and unmasked; line breaks allowed. */
+export const displayText = (value: unknown): string | undefined =>
+  typeof value === "string" && value.trim() !== "" && !isMasked(value) ? value : undefined

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { fieldText, isMasked, usableText } from "../../src/stix/FieldText.js"
+import { displayText, fieldText, isMasked, usableText } from "../../src/stix/FieldText.js"
 
 describe("fieldText", () => {
   it.each([undefined, null])("%s is absent", (value) => {
@@ -40,5 +40,12 @@ describe("fieldText", () => {
   it("does not take ordinary text for a mask", () => {
     expect(isMasked("p*ssw*rd")).toBe(false)
     expect(isMasked("unmasked")).toBe(false)
+  })
+})
+
+describe("displayText", () => {
+  it("keeps prose with line breaks, drops empty and masked text and non-strings", () => {
+    expect(displayText("A combo list\nshared on Telegram.")).toBe("A combo list\nshared on Telegram.")
+    for (const value of [undefined, null, 3, "", "  ", "********"]) expect(displayText(value)).toBeUndefined()
   })
 })
