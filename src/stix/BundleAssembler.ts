@@ -12,7 +12,7 @@
  * dependencies) keeps that order among objects with as many dependencies, and the unsplit bundle written to
  * a directory or pushed through the API reads the same way.
  */
-import { v4 as uuidv4 } from "uuid"
+import { randomUUID } from "node:crypto"
 import type { MappingContext } from "./MappingContext.js"
 import type { StixBundle, StixObject } from "./StixObject.js"
 
@@ -35,7 +35,7 @@ export interface PackerOptions {
   readonly bundleId?: () => string
 }
 
-const randomBundleId = () => `bundle--${uuidv4()}`
+const randomBundleId = () => `bundle--${randomUUID()}`
 
 /**
  * An incremental packer, for streams: feed records with `add`, send each bundle it returns, and `flush`

@@ -52,8 +52,27 @@ const redactionMarker = (field: string, value: unknown, record: BreachRecord): s
   return detail === undefined ? "*redacted*" : `*redacted (${escapeMarkdown(detail, 100)})*`
 }
 
-const cell = (field: string, value: unknown, input: DescriptionInput): string =>
-  !input.includeSensitiveData && isSensitiveField(field)
+interface FieldFacts {
+  readonly escapedName: string
+  readonly sensitive: boolean
+}
+
+// Records repeat the same few dozen field names; what is known about a name is worked out once. Bounded,
+// because names come from the input.
+const FIELD_FACTS_LIMIT = 4096
+const fieldFacts = new Map<string, FieldFacts>()
+const factsOf = (field: string): FieldFacts => {
+  let facts = fieldFacts.get(field)
+  if (facts === undefined) {
+    if (fieldFacts.size >= FIELD_FACTS_LIMIT) fieldFacts.clear()
+    facts = { escapedName: escapeMarkdown(field, 200), sensitive: isSensitiveField(field) }
+    fieldFacts.set(field, facts)
+  }
+  return facts
+}
+
+const cell = (field: string, sensitive: boolean, value: unknown, input: DescriptionInput): string =>
+  sensitive && !input.includeSensitiveData
     ? redactionMarker(field, value, input.record)
     : escapeMarkdown(plainText(value))
 
@@ -88,7 +107,8 @@ export const describeRecord = (input: DescriptionInput): string => {
   const lines = [headline(input), "", ...breachLines(input), "", "| Field | Value |", "| --- | --- |"]
   for (const [field, value] of Object.entries(input.record)) {
     if (value === undefined || value === null) continue
-    lines.push(`| ${escapeMarkdown(field, 200)} | ${cell(field, value, input)} |`)
+    const facts = factsOf(field)
+    lines.push(`| ${facts.escapedName} | ${cell(field, facts.sensitive, value, input)} |`)
   }
   return lines.join("\n")
 }

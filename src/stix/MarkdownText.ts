@@ -11,10 +11,14 @@ const CONTROL_OR_LONE_SURROGATE =
 // inside a table cell (the cell separator, escapes, emphasis, code, links, raw HTML, entities, strikethrough).
 const MARKDOWN_SIGNIFICANT = /[\\|`*_[\]<>&~]/g
 
+/** Any character that one of the replacements below would touch. */
+const NEEDS_ESCAPING = /[\\|`*_[\]<>&~\u0000-\u001f\u007f\u2028\u2029\ud800-\udfff]/
+
 /** Characters kept from one value; beyond that the cell says it was cut. */
 export const MAX_CELL_LENGTH = 1000
 
 export const escapeMarkdown = (text: string, maxLength = MAX_CELL_LENGTH): string => {
+  if (text.length <= maxLength && !NEEDS_ESCAPING.test(text)) return text
   const cut = text.length > maxLength
   // Never cut a surrogate pair in two.
   const kept = cut ? text.slice(0, /[\ud800-\udbff]/.test(text[maxLength - 1]!) ? maxLength - 1 : maxLength) : text

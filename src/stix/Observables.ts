@@ -12,7 +12,7 @@ import { ipVersion } from "./IpAddress.js"
 import { macValue } from "./MacAddress.js"
 import type { MappingContext } from "./MappingContext.js"
 import type { SkippedObservable } from "./RecordMapping.js"
-import { deterministicId } from "./StixId.js"
+import { deterministicId, valueId } from "./StixId.js"
 import type { StixObject } from "./StixObject.js"
 import { urlValue } from "./UrlValue.js"
 
@@ -29,25 +29,95 @@ class Collector {
   readonly objects: Array<StixObject> = []
   readonly skipped: Array<SkippedObservable> = []
   private readonly ids = new Set<string>()
+  private readonly markingRefs: ReadonlyArray<string>
+  private readonly authorId: string
 
-  constructor(private readonly context: MappingContext) {}
+  constructor(context: MappingContext) {
+    this.markingRefs = context.markingRefs
+    this.authorId = context.authorId
+  }
 
-  /** Adds an SCO with stix2's property order; returns its id. */
-  add(type: string, contributing: Readonly<Record<string, string>>, extra?: Readonly<Record<string, string>>) {
-    const id = deterministicId(type, contributing)
-    if (!this.ids.has(id)) {
-      this.ids.add(id)
-      this.objects.push({
-        type,
+  private push(object: StixObject): string {
+    if (!this.ids.has(object.id)) {
+      this.ids.add(object.id)
+      this.objects.push(object)
+    }
+    return object.id
+  }
+
+  // One literal per shape, in stix2's property order: type, spec_version, id, own properties, then
+  // object_marking_refs and the custom x_opencti_created_by_ref.
+
+  /** An SCO whose only property is `value` (its only contributing property too). */
+  addValue(type: string, value: string): string {
+    return this.push({
+      type,
+      spec_version: "2.1",
+      id: valueId(type, value),
+      value,
+      object_marking_refs: this.markingRefs,
+      x_opencti_created_by_ref: this.authorId
+    })
+  }
+
+  addEmail(value: string, displayName: string | undefined, accountId: string | undefined): string {
+    // Neither display_name nor belongs_to_ref is part of the id.
+    const object: Record<string, unknown> = {
+      type: "email-addr",
+      spec_version: "2.1",
+      id: valueId("email-addr", value),
+      value
+    }
+    if (displayName !== undefined) object.display_name = displayName
+    if (accountId !== undefined) object.belongs_to_ref = accountId
+    object.object_marking_refs = this.markingRefs
+    object.x_opencti_created_by_ref = this.authorId
+    return this.push(object as unknown as StixObject)
+  }
+
+  addAccount(login: string): string {
+    return this.push({
+      type: "user-account",
+      spec_version: "2.1",
+      id: deterministicId("user-account", { account_login: login }),
+      account_login: login,
+      object_marking_refs: this.markingRefs,
+      x_opencti_created_by_ref: this.authorId
+    })
+  }
+
+  addDirectory(path: string): string {
+    return this.push({
+      type: "directory",
+      spec_version: "2.1",
+      id: deterministicId("directory", { path }),
+      path,
+      object_marking_refs: this.markingRefs,
+      x_opencti_created_by_ref: this.authorId
+    })
+  }
+
+  addFile(name: string, directoryId: string | undefined): string {
+    if (directoryId === undefined) {
+      return this.push({
+        type: "file",
         spec_version: "2.1",
-        id,
-        ...contributing,
-        ...extra,
-        object_marking_refs: this.context.markingRefs,
-        x_opencti_created_by_ref: this.context.authorId
+        id: deterministicId("file", { name }),
+        name,
+        object_marking_refs: this.markingRefs,
+        x_opencti_created_by_ref: this.authorId
       })
     }
-    return id
+    // stix2 hashes `parent_directory_ref` into a file's id: the same name in two folders is two files.
+    return this.push({
+      type: "file",
+      spec_version: "2.1",
+      id: deterministicId("file", { name, parent_directory_ref: directoryId }),
+      name,
+      parent_directory_ref: directoryId,
+      object_marking_refs: this.markingRefs,
+      x_opencti_created_by_ref: this.authorId
+    })
   }
 
   skip(field: string, observable: string, reason: SkipReason) {
@@ -95,7 +165,7 @@ const addIps = (collector: Collector, raw: unknown): Array<string> => {
       return version === undefined ? undefined : text
     })
     if (value !== undefined && version !== undefined) {
-      collector.add(`${version}-addr`, { value })
+      collector.addValue(`${version}-addr`, value)
       ips.push(value)
     }
   })
@@ -110,47 +180,35 @@ const addInfectedPath = (collector: Collector, raw: unknown) => {
     return split?.name
   })
   if (name === undefined) return
-  if (directory === undefined) {
-    collector.add("file", { name })
-    return
-  }
-  const directoryId = collector.add("directory", { path: directory })
-  // stix2 hashes `parent_directory_ref` into a file's id: the same name in two folders is two files.
-  collector.add("file", { name, parent_directory_ref: directoryId })
+  collector.addFile(name, directory === undefined ? undefined : collector.addDirectory(directory))
 }
 
 export const recordObservables = (record: BreachRecord, context: MappingContext): RecordObservables => {
   const collector = new Collector(context)
 
   const hostname = collector.value("user_hostname", record.user_hostname, "hostname", verbatim)
-  if (hostname !== undefined) collector.add("hostname", { value: hostname })
+  if (hostname !== undefined) collector.addValue("hostname", hostname)
 
   const username = collector.value("username", record.username, "user-account", verbatim)
-  const accountId = username === undefined ? undefined : collector.add("user-account", { account_login: username })
+  const accountId = username === undefined ? undefined : collector.addAccount(username)
 
   const email = collector.value("email", record.email, "email-addr", emailValue)
-  if (email !== undefined) {
-    // Neither property is part of the id; an unusable full name just leaves display_name out.
-    const extra: Record<string, string> = {}
-    const displayName = usableText(record.full_name)
-    if (displayName !== undefined) extra.display_name = displayName
-    if (accountId !== undefined) extra.belongs_to_ref = accountId
-    collector.add("email-addr", { value: email }, extra)
-  }
+  // An unusable full name just leaves display_name out.
+  if (email !== undefined) collector.addEmail(email, usableText(record.full_name), accountId)
 
   const url = collector.value("target_url", record.target_url, "url", urlValue)
-  if (url !== undefined) collector.add("url", { value: url })
+  if (url !== undefined) collector.addValue("url", url)
 
   for (const field of ["target_domain", "target_subdomain"] as const) {
     const domain = collector.value(field, record[field], "domain-name", validDomain)
-    if (domain !== undefined) collector.add("domain-name", { value: domain })
+    if (domain !== undefined) collector.addValue("domain-name", domain)
   }
 
   const mac = collector.value("mac_address", record.mac_address, "mac-addr", macValue)
-  if (mac !== undefined) collector.add("mac-addr", { value: mac })
+  if (mac !== undefined) collector.addValue("mac-addr", mac)
 
   const userAgent = collector.value("user_agent", record.user_agent, "user-agent", verbatim)
-  if (userAgent !== undefined) collector.add("user-agent", { value: userAgent })
+  if (userAgent !== undefined) collector.addValue("user-agent", userAgent)
 
   const ips = addIps(collector, record.ip_addresses)
   addInfectedPath(collector, record.infected_path)

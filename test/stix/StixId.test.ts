@@ -4,7 +4,19 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import canonicalize from "canonicalize"
-import { deterministicId, identityId, incidentId, pythonStrip, relationshipId } from "../../src/stix/StixId.js"
+import { FastCheck } from "effect"
+import { v5 } from "uuid"
+import {
+  canonicalJson,
+  deterministicId,
+  identityId,
+  incidentId,
+  pythonStrip,
+  relationshipId,
+  STIX_ID_NAMESPACE,
+  uuid5,
+  valueId
+} from "../../src/stix/StixId.js"
 import { TLP_MARKING_IDS } from "../../src/stix/TlpMarking.js"
 
 const IPHONE_UA =
@@ -207,5 +219,64 @@ describe("TLP marking ids", () => {
     ] as const
   )("%s %s", (_, level, id) => {
     expect(TLP_MARKING_IDS[level]).toBe(id)
+  })
+})
+
+describe("the id machinery against the reference libraries (canonicalize 4, uuid 14)", () => {
+  const wellFormed = FastCheck.string({ unit: "grapheme", maxLength: 300 })
+  const keys = FastCheck.constantFrom(
+    "value",
+    "name",
+    "path",
+    "account_login",
+    "account_type",
+    "created",
+    "a",
+    "Z",
+    "é"
+  )
+
+  it("writes the canonical JSON canonicalize writes", () => {
+    FastCheck.assert(
+      FastCheck.property(FastCheck.dictionary(keys, wellFormed), (properties) => {
+        expect(canonicalJson(properties)).toBe(canonicalize(properties))
+      }),
+      { numRuns: 500 }
+    )
+  })
+
+  it("computes the UUIDv5 uuid computes, for short and long names", () => {
+    FastCheck.assert(
+      FastCheck.property(
+        FastCheck.oneof(wellFormed, FastCheck.string({ unit: "grapheme", minLength: 2000, maxLength: 5000 })),
+        (name) => {
+          expect(uuid5(name)).toBe(v5(name, STIX_ID_NAMESPACE))
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+
+  it("gives the same ids through every shortcut", () => {
+    FastCheck.assert(
+      FastCheck.property(wellFormed, wellFormed, wellFormed, (a, b, c) => {
+        expect(valueId("url", a)).toBe(`url--${v5(canonicalize({ value: a })!, STIX_ID_NAMESPACE)}`)
+        expect(incidentId(a, b)).toBe(
+          `incident--${v5(canonicalize({ name: a.toLowerCase().trim(), created: b })!, STIX_ID_NAMESPACE)}`
+        )
+        expect(relationshipId(a, b, c)).toBe(
+          `relationship--${
+            v5(canonicalize({ target_ref: c, source_ref: b, relationship_type: a })!, STIX_ID_NAMESPACE)
+          }`
+        )
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("refuses a lone surrogate, which Python cannot hash", () => {
+    expect(() => valueId("url", "a\ud800b")).toThrow()
+    expect(() => canonicalJson({ value: "\udc00" })).toThrow()
+    expect(valueId("url", "😀")).toBe(`url--${v5(canonicalize({ value: "😀" })!, STIX_ID_NAMESPACE)}`)
   })
 })
