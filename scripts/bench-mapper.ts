@@ -17,11 +17,13 @@ import type { StixBundle } from "../src/stix/StixObject.js"
 const records = Number(process.argv[2] ?? 100_000)
 const maxObjects = Number(process.argv[3] ?? 10_000)
 
-// A small deterministic generator, so every run maps the same records.
+// A small deterministic generator (mulberry32), so every run maps the same records.
 let seed = 42
 const random = () => {
-  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
-  return seed / 2 ** 31
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), seed | 1)
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
 }
 const chance = (p: number) => random() < p
 const pick = <A>(items: ReadonlyArray<A>): A => items[Math.floor(random() * items.length)]!
@@ -106,6 +108,8 @@ const run = (inputs: ReadonlyArray<ReturnType<typeof generate>>, stage: Stage) =
 }
 
 const inputs = Array.from({ length: records }, (_, i) => generate(i))
+const distinct = new Set(inputs.map(({ record }) => record.document_id)).size
+if (distinct !== records) throw new Error(`the generator repeated document ids (${distinct} distinct)`)
 run(inputs.slice(0, Math.min(records, 5_000)), "serialise") // warm-up: let the JIT settle
 
 console.log(`${records} records, bundles of at most ${maxObjects} objects, Node ${process.version}`)
