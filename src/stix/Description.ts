@@ -1,0 +1,114 @@
+/**
+ * The incident description (DESIGN §6.2): the breach in a few lines, then a Markdown table of every field
+ * of the record as SpyCloud sent it, in SpyCloud's order. Every piece of record or catalog text is escaped;
+ * secrets and card data are shown as present, not by value, unless the administrator opted in.
+ */
+import { Option } from "effect"
+import type { BreachCatalog, BreachRecord } from "../spycloud/BreachRecord.js"
+import { displayText, usableText } from "./FieldText.js"
+import { escapeMarkdown } from "./MarkdownText.js"
+import { isSensitiveField } from "./SensitiveFields.js"
+import type { IncidentSeverity } from "./Severity.js"
+
+export interface DescriptionInput {
+  readonly record: BreachRecord
+  readonly catalog: Option.Option<BreachCatalog>
+  readonly severity: IncidentSeverity | undefined
+  readonly includeSensitiveData: boolean
+}
+
+/** Catalog descriptions can be long prose; the first lines say what the breach is. */
+const MAX_CATALOG_DESCRIPTION = 600
+
+/** Plain text of any JSON value: strings as they are, lists item by item, the rest as JSON. */
+const plainText = (value: unknown): string => {
+  if (typeof value === "string") return value
+  if (Array.isArray(value)) return value.map((item) => typeof item === "string" ? item : plainJson(item)).join(", ")
+  return plainJson(value)
+}
+
+const plainJson = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/** What a hidden value is, without a hint of its content. */
+const kindOf = (value: unknown): string | undefined =>
+  Array.isArray(value)
+    ? `list of ${value.length}`
+    : typeof value === "string"
+    ? undefined
+    : value !== null && typeof value === "object"
+    ? "object"
+    : typeof value
+
+const redactionMarker = (field: string, value: unknown, record: BreachRecord): string => {
+  if (value === "") return ""
+  const passwordType = field === "password" ? usableText(record.password_type) : undefined
+  const detail = passwordType !== undefined ? `password_type ${passwordType}` : kindOf(value)
+  return detail === undefined ? "*redacted*" : `*redacted (${escapeMarkdown(detail, 100)})*`
+}
+
+interface FieldFacts {
+  readonly escapedName: string
+  readonly sensitive: boolean
+}
+
+// Records repeat the same few dozen field names; what is known about a name is worked out once. Bounded,
+// because names come from the input.
+const FIELD_FACTS_LIMIT = 4096
+const fieldFacts = new Map<string, FieldFacts>()
+const factsOf = (field: string): FieldFacts => {
+  let facts = fieldFacts.get(field)
+  if (facts === undefined) {
+    if (fieldFacts.size >= FIELD_FACTS_LIMIT) fieldFacts.clear()
+    facts = { escapedName: escapeMarkdown(field, 200), sensitive: isSensitiveField(field) }
+    fieldFacts.set(field, facts)
+  }
+  return facts
+}
+
+const cell = (field: string, sensitive: boolean, value: unknown, input: DescriptionInput): string =>
+  sensitive && !input.includeSensitiveData
+    ? redactionMarker(field, value, input.record)
+    : escapeMarkdown(plainText(value))
+
+const headline = (input: DescriptionInput): string => {
+  const { record, severity } = input
+  const parts = [`**SpyCloud breach record** ${escapeMarkdown(record.document_id, 200)}`]
+  if (severity !== undefined) parts.push(`severity: ${severity} (${escapeMarkdown(String(record.severity), 50)})`)
+  parts.push(`published: ${escapeMarkdown(record.spycloud_publish_date, 100)}`)
+  return parts.join(" · ")
+}
+
+const breachLines = (input: DescriptionInput): Array<string> => {
+  const sourceId = escapeMarkdown(String(input.record.source_id), 100)
+  if (Option.isNone(input.catalog)) return [`**Breach:** not in the SpyCloud catalog (breach id ${sourceId})`]
+  const catalog = input.catalog.value
+  const title = displayText(catalog.title)
+  const categories = [displayText(catalog.breach_main_category), displayText(catalog.breach_category)]
+    .filter((category): category is string => category !== undefined)
+  const acquired = displayText(catalog.acquisition_date)
+  const parts = [`**Breach:** ${title === undefined ? "untitled" : escapeMarkdown(title, 300)}`]
+  if (categories.length > 0) parts.push(`category: ${escapeMarkdown(categories.join(", "), 200)}`)
+  if (acquired !== undefined) parts.push(`acquired: ${escapeMarkdown(acquired, 100)}`)
+  parts.push(`breach id: ${sourceId}`)
+  const lines = [parts.join(" · ")]
+  const about = displayText(catalog.description)
+  // Inside a quote a line break would end the paragraph; the whole text stays on one line.
+  if (about !== undefined) lines.push(`> ${escapeMarkdown(about.replace(/\s+/g, " "), MAX_CATALOG_DESCRIPTION)}`)
+  return lines
+}
+
+export const describeRecord = (input: DescriptionInput): string => {
+  const lines = [headline(input), "", ...breachLines(input), "", "| Field | Value |", "| --- | --- |"]
+  for (const [field, value] of Object.entries(input.record)) {
+    if (value === undefined || value === null) continue
+    const facts = factsOf(field)
+    lines.push(`| ${facts.escapedName} | ${cell(field, facts.sensitive, value, input)} |`)
+  }
+  return lines.join("\n")
+}

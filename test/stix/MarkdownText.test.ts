@@ -1,0 +1,40 @@
+import { describe, expect, it } from "@effect/vitest"
+import { FastCheck } from "effect"
+import { escapeMarkdown } from "../../src/stix/MarkdownText.js"
+import { tableCells } from "../support/MarkdownTable.js"
+
+describe("escapeMarkdown", () => {
+  it.each([
+    ["plain text", "plain text"],
+    ["a|b", "a\\|b"],
+    ["C:\\Users\\x", "C:\\\\Users\\\\x"],
+    ["line1\nline2\r\nline3\rline4", "line1<br>line2<br>line3<br>line4"],
+    ["<script>alert(1)</script>", "\\<script\\>alert(1)\\</script\\>"],
+    [
+      "`code` *bold* _it_ ~~del~~ [link](x) &amp;",
+      "\\`code\\` \\*bold\\* \\_it\\_ \\~\\~del\\~\\~ \\[link\\](x) \\&amp;"
+    ],
+    ["tab\there", "tab here"],
+    ["nul\u0000bell\u0007", "nul\ufffdbell\ufffd"],
+    ["lone \ud800 surrogate", "lone \ufffd surrogate"],
+    ["emoji 😀 ünïcödé \"quotes\" 'single'", "emoji 😀 ünïcödé \"quotes\" 'single'"]
+  ])("%j → %j", (text, escaped) => {
+    expect(escapeMarkdown(text)).toBe(escaped)
+  })
+
+  it("cuts long text, without splitting a surrogate pair, and says how much was cut", () => {
+    expect(escapeMarkdown("abcdef", 4)).toBe("abcd … *(2 more characters)*")
+    expect(escapeMarkdown("abc😀def", 4)).toBe("abc … *(5 more characters)*")
+  })
+
+  it("keeps any text inside one table cell on one line", () => {
+    FastCheck.assert(
+      FastCheck.property(FastCheck.string({ unit: "binary" }), (text) => {
+        const row = `| ${escapeMarkdown(text)} | x |`
+        expect(row).not.toMatch(/[\r\n\u2028\u2029]/)
+        expect(tableCells(row)).toHaveLength(4)
+      }),
+      { numRuns: 500 }
+    )
+  })
+})
