@@ -12,7 +12,7 @@ import type { MappingContext } from "./MappingContext.js"
 import { recordObservables } from "./Observables.js"
 import { RecordMapping } from "./RecordMapping.js"
 import { incidentSeverity, type SeverityMapping } from "./Severity.js"
-import { incidentId, relationshipId } from "./StixId.js"
+import { recordIncidentId, relationshipId } from "./StixId.js"
 import type { StixObject } from "./StixObject.js"
 
 /** Longest subject kept in an incident name; the document id that follows keeps names unique anyway. */
@@ -52,7 +52,8 @@ const severityOf = (record: BreachRecord, notes: Array<string>): SeverityMapping
  * `SpyCloud <severity> alert on <subject> (<document_id>)`: the subject is what an analyst looks for (email,
  * else username, else first IP); the document id makes the name unique per record. That matters because
  * OpenCTI derives an incident's id from its name and `created`, and `created` is a date shared by many
- * records: the official connector's names merge distinct records into one incident (W7).
+ * records: the official connector's names merge distinct records into one incident (W7). The incident's id
+ * itself comes from the document id alone (`recordIncidentId`), so that a later change of name keeps it.
  */
 export const incidentName = (
   documentId: string,
@@ -120,7 +121,7 @@ const mapRecord = (
   const observables = recordObservables(record, context)
   const subject = usableText(record.email) ?? usableText(record.username) ?? observables.ips[0]
   const name = incidentName(documentId, severity, subject)
-  const id = incidentId(name, created)
+  const id = recordIncidentId(documentId)
 
   const incident: Record<string, unknown> = {
     type: "incident",

@@ -78,6 +78,15 @@ export const identityId = (name: string, identityClass: string): string =>
   deterministicId("identity", { identity_class: identityClass.toLowerCase(), name: pythonStrip(name.toLowerCase()) })
 
 /**
+ * The incident of one breach record. It depends on the document id alone, so a record that SpyCloud later
+ * re-scores (a password cracked: severity 5 → 20) or unmasks keeps its incident, whose name then changes:
+ * re-sent modified records upsert the same incident (DESIGN §5.2). OpenCTI keeps this id among the
+ * incident's STIX ids and resolves it on every later import.
+ */
+export const recordIncidentId = (documentId: string): string =>
+  deterministicId("incident", { spycloud_document_id: documentId })
+
+/**
  * pycti `Incident.generate_id(name, created)` for a `created` already in text form: uuid5 over
  * `{"created": created, "name": name lower-cased and trimmed}`. pycti's `isoformat()` step only applies
  * to Python datetimes; given the STIX `created` text, this is also the standard id OpenCTI computes for the

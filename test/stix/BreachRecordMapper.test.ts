@@ -39,10 +39,7 @@ describe("mapBreachRecord", () => {
   describe("a record with every observable field (golden)", () => {
     const mapping = mapped(malwareRecord, Option.some(catalog67701))
     const incidentName = "SpyCloud critical alert on grolfson@example.org (6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f)"
-    const INCIDENT = idOf(
-      "incident",
-      `{"created":"2024-12-04T00:00:00.000Z","name":"${incidentName.toLowerCase()}"}`
-    )
+    const INCIDENT = idOf("incident", `{"spycloud_document_id":"6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"}`)
     const HOSTNAME = idOf("hostname", `{"value":"DESKTOP-QG09M33"}`)
     const DIRECTORY = idOf("directory", `{"path":"C:\\\\Users\\\\LENOVO\\\\Desktop\\\\Adobe Illustrator"}`)
     const FILE = idOf("file", `{"name":"Set-up.exe","parent_directory_ref":"${DIRECTORY}"}`)
@@ -174,13 +171,17 @@ describe("mapBreachRecord", () => {
       expect(JSON.stringify(again.objects)).toBe(JSON.stringify(once.objects))
     })
 
-    it("has OpenCTI's standard id: pycti's rule over the name and the STIX created text", () => {
-      const { incidentId, objects } = mapped(record({ username: "jdoe", severity: 5 }))
-      expect(objects[0]!.name).toBe("SpyCloud medium alert on jdoe (0f4e2b8c-3a5d-4e6f-9a1b-2c3d4e5f6a7b)")
-      expect(incidentId).toBe(idOf(
-        "incident",
-        `{"created":"2024-12-04T00:00:00.000Z","name":"spycloud medium alert on jdoe (0f4e2b8c-3a5d-4e6f-9a1b-2c3d4e5f6a7b)"}`
-      ))
+    it("keeps its id when SpyCloud re-scores or unmasks the record (the name changes, the incident does not)", () => {
+      const before = mapped(record({ email: "********", username: "jdoe", severity: 5 }))
+      const after = mapped(record({ email: "jdoe@example.com", username: "jdoe", severity: 20 }))
+      expect(before.objects[0]!.name).toBe("SpyCloud medium alert on jdoe (0f4e2b8c-3a5d-4e6f-9a1b-2c3d4e5f6a7b)")
+      expect(after.objects[0]!.name).toBe(
+        "SpyCloud high alert on jdoe@example.com (0f4e2b8c-3a5d-4e6f-9a1b-2c3d4e5f6a7b)"
+      )
+      expect(after.incidentId).toBe(before.incidentId)
+      expect(before.incidentId).toBe(
+        idOf("incident", `{"spycloud_document_id":"0f4e2b8c-3a5d-4e6f-9a1b-2c3d4e5f6a7b"}`)
+      )
     })
 
     it.each([
