@@ -42,6 +42,8 @@ export interface StandInOptions {
   /** A cursor used this many times is "not found" afterwards; default: no limit. */
   readonly cursorMaxUses?: number
   readonly faults?: Faults
+  /** Delay before every answer, in ms (a slow SpyCloud, so that a test can act in the middle of a pass). */
+  readonly latencyMs?: number
   /** Where cursor ages come from; default `Date.now` (tests pass their own to age cursors without waiting). */
   readonly clock?: () => number
 }
@@ -323,12 +325,17 @@ export const startSpycloudStandIn = async (options: StandInOptions): Promise<Spy
     finish(answer())
   }
 
-  const server = createServer((request, response) => {
+  const handleSafely = (request: IncomingMessage, response: ServerResponse) => {
     try {
       handle(request, response)
     } catch (error) {
       send(response, { status: 500, body: { message: `stand-in bug: ${(error as Error).message}` } })
     }
+  }
+  const latency = options.latencyMs ?? 0
+  const server = createServer((request, response) => {
+    if (latency > 0) setTimeout(() => handleSafely(request, response), latency)
+    else handleSafely(request, response)
   })
   server.on("connection", (socket) => {
     sockets.add(socket)

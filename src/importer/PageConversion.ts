@@ -1,0 +1,62 @@
+/**
+ * Turns one page of breach records into bundles: the pure STIX mapping of every record, packed into
+ * bounded bundles by the window's packer. Records that cannot be mapped are skipped and reported.
+ */
+import { Option } from "effect"
+import type { BreachCatalog, BreachRecord } from "../spycloud/BreachRecord.js"
+import { catalogKey } from "../spycloud/SpycloudClient.js"
+import { mapBreachRecord } from "../stix/BreachRecordMapper.js"
+import type { BundlePacker } from "../stix/BundleAssembler.js"
+import type { MappingContext } from "../stix/MappingContext.js"
+import type { StixBundle } from "../stix/StixObject.js"
+import type { PassStats } from "./PassStats.js"
+
+export interface SkippedRecordReport {
+  readonly documentId: Option.Option<string>
+  readonly reason: string
+}
+
+export interface ConvertedPage {
+  /** Bundles the page completed (the window's last one comes from the packer's flush). */
+  readonly bundles: ReadonlyArray<StixBundle>
+  /** Records that could not be mapped, to be logged with their document id. */
+  readonly unmappable: ReadonlyArray<SkippedRecordReport>
+  /** Distinct notes of the mapper (e.g. an unknown severity), to be logged. */
+  readonly notes: ReadonlyArray<string>
+}
+
+/** The distinct source ids of a page, for one batched catalog request. */
+export const sourceIdsOf = (records: ReadonlyArray<BreachRecord>) => {
+  const seen = new Map<string, BreachRecord["source_id"]>()
+  for (const record of records) seen.set(catalogKey(record.source_id), record.source_id)
+  return [...seen.values()]
+}
+
+export const convertPage = (
+  records: ReadonlyArray<BreachRecord>,
+  catalogs: ReadonlyMap<string, BreachCatalog>,
+  context: MappingContext,
+  packer: BundlePacker,
+  stats: PassStats
+): ConvertedPage => {
+  const bundles: Array<StixBundle> = []
+  const unmappable: Array<SkippedRecordReport> = []
+  const notes = new Set<string>()
+  for (const record of records) {
+    const mapped = mapBreachRecord(record, Option.fromNullable(catalogs.get(catalogKey(record.source_id))), context)
+    if (mapped._tag === "Unmappable") {
+      stats.skipRecord("unmappable")
+      unmappable.push({ documentId: Option.fromNullable(mapped.documentId), reason: mapped.reason })
+      continue
+    }
+    stats.records++
+    stats.incidents++
+    stats.observables += mapped.observableCount
+    stats.relationships += mapped.objects.length - 1 - mapped.observableCount
+    for (const skipped of mapped.skipped) stats.skipValue(skipped.field.replace(/\[\d+\]$/, ""), skipped.reason)
+    for (const note of mapped.notes) notes.add(note)
+    const completed = packer.add(mapped.objects)
+    if (completed !== undefined) bundles.push(completed)
+  }
+  return { bundles, unmappable, notes: [...notes] }
+}
