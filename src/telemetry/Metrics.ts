@@ -40,6 +40,16 @@ export const clientErrors = Metric.counter("client_errors_total", {
   incremental: true
 })
 
+/** pycti's counters, in its order. */
+export const PYCTI_COUNTERS = [bundlesSent, recordsSent, runs, pingApi, pingApiErrors, errors, clientErrors] as const
+
+/** Registers pycti's counters at 0, so that they are exported before anything happened (as pycti does). */
+export const registerPyctiCounters: Effect.Effect<void> = Effect.forEach(
+  PYCTI_COUNTERS,
+  (counter) => Metric.incrementBy(counter, 0),
+  { discard: true }
+)
+
 export const RUN_STATES = ["idle", "running", "stopped"] as const
 export type RunState = typeof RUN_STATES[number]
 
