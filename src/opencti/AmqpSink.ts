@@ -18,7 +18,7 @@ import * as Metrics from "../telemetry/Metrics.js"
 import { type AmqpEndpoint, connectArguments, describeEndpoint, resolveEndpoint } from "./AmqpEndpoint.js"
 import { OpenCtiClient } from "./OpenCtiClient.js"
 import type { OpenCtiError } from "./OpenCtiError.js"
-import { queueMessages } from "./QueueMessage.js"
+import { encodeQueueMessages, type QueueMessages } from "./QueueMessage.js"
 import { OpenCtiRegistration } from "./Registration.js"
 
 export interface AmqpSinkOptions {
@@ -56,17 +56,18 @@ interface Session {
 const errorText = (error: unknown) => error instanceof Error ? error.message : String(error)
 
 /**
- * Publishes every body and resolves once all are confirmed; rejects on the first nack, or when the
- * channel closes before every confirm arrived (amqplib then fails the outstanding callbacks).
+ * Publishes every message (each encoded just before it is written, so the broker works while the rest
+ * are built) and resolves once all are confirmed; rejects on the first nack, or when the channel closes
+ * before every confirm arrived (amqplib then fails the outstanding callbacks).
  */
 export const publishConfirmed = (
   channel: ConfirmChannel,
   exchange: string,
   routingKey: string,
-  bodies: ReadonlyArray<Buffer>
+  messages: QueueMessages
 ): Promise<void> =>
   new Promise<void>((resolve, reject) => {
-    let outstanding = bodies.length
+    let outstanding = messages.count
     let failed = false
     const fail = (error: unknown) => {
       if (failed) return
@@ -81,9 +82,9 @@ export const publishConfirmed = (
     let index = 0
     const writeMore = () => {
       try {
-        while (index < bodies.length && !failed) {
-          const writable = channel.publish(exchange, routingKey, bodies[index++]!, PUBLISH_OPTIONS, onConfirm)
-          if (!writable && index < bodies.length) {
+        while (index < messages.count && !failed) {
+          const writable = channel.publish(exchange, routingKey, messages.body(index++), PUBLISH_OPTIONS, onConfirm)
+          if (!writable && index < messages.count) {
             // The socket buffer is full: continue when it drains (or stop when the channel dies).
             const resume = () => {
               channel.off("drain", resume)
@@ -178,18 +179,18 @@ export const make = (options: AmqpSinkOptions): Effect.Effect<BundleSinkShape, n
 
     const send: BundleSinkShape["send"] = (bundle, workId) =>
       Effect.gen(function*() {
-        const bodies = queueMessages(bundle, options.applicantId, workId)
-        if (bodies.length === 0) return
+        const messages = encodeQueueMessages(bundle, options.applicantId, workId)
+        if (messages.count === 0) return
         const open = yield* session
         if (Option.isSome(workId)) {
-          yield* options.addExpectations(workId.value, bodies.length).pipe(
+          yield* options.addExpectations(workId.value, messages.count).pipe(
             Effect.mapError((error) =>
               sinkError(`cannot add expectations to work ${workId.value}: ${error.message}`, error)
             )
           )
         }
         const published = yield* Effect.tryPromise({
-          try: () => publishConfirmed(open.channel, options.exchange, options.routingKey, bodies),
+          try: () => publishConfirmed(open.channel, options.exchange, options.routingKey, messages),
           catch: (error) => {
             const lost = Option.getOrUndefined(open.lost)
             return sinkError(
@@ -211,7 +212,7 @@ export const make = (options: AmqpSinkOptions): Effect.Effect<BundleSinkShape, n
           yield* Metric.increment(Metrics.errors)
           return yield* published
         }
-        yield* Metric.incrementBy(Metrics.bundlesSent, bodies.length)
+        yield* Metric.incrementBy(Metrics.bundlesSent, messages.count)
       }).pipe(Effect.withSpan("AmqpSink.send", { attributes: { objects: bundle.objects.length } }))
 
     return { send }

@@ -44,22 +44,45 @@ export const splitBundle = (bundle: StixBundle): Array<SplitBundle> => {
   }))
 }
 
-/** The message bodies for a bundle, in publishing order; their count is the number of expectations. */
+/** A bundle's messages, encoded one at a time so that publishing can start before all are built. */
+export interface QueueMessages {
+  /** The number of messages, which is also the number of expectations. */
+  readonly count: number
+  /** The body of message `index` (0-based), in publishing order. */
+  readonly body: (index: number) => Buffer
+}
+
+export const encodeQueueMessages = (
+  bundle: StixBundle,
+  applicantId: string | null,
+  workId: Option.Option<string>
+): QueueMessages => {
+  const split = splitBundle(bundle)
+  const work = Option.match(workId, { onNone: () => ({}), onSome: (id) => ({ work_id: id }) })
+  return {
+    count: split.length,
+    body: (index) => {
+      const envelope: QueueEnvelope = {
+        bundle_type: "QUEUE_BUNDLE",
+        applicant_id: applicantId,
+        action_sequence: index + 1,
+        entities_types: [],
+        content: Buffer.from(JSON.stringify(split[index]), "utf8").toString("base64"),
+        update: false,
+        draft_id: null,
+        ...work
+      }
+      return Buffer.from(JSON.stringify(envelope), "utf8")
+    }
+  }
+}
+
+/** All message bodies of a bundle, in publishing order. */
 export const queueMessages = (
   bundle: StixBundle,
   applicantId: string | null,
   workId: Option.Option<string>
-): Array<Buffer> =>
-  splitBundle(bundle).map((split, index) => {
-    const envelope: QueueEnvelope = {
-      bundle_type: "QUEUE_BUNDLE",
-      applicant_id: applicantId,
-      action_sequence: index + 1,
-      entities_types: [],
-      content: Buffer.from(JSON.stringify(split), "utf8").toString("base64"),
-      update: false,
-      draft_id: null,
-      ...Option.match(workId, { onNone: () => ({}), onSome: (id) => ({ work_id: id }) })
-    }
-    return Buffer.from(JSON.stringify(envelope), "utf8")
-  })
+): Array<Buffer> => {
+  const messages = encodeQueueMessages(bundle, applicantId, workId)
+  return Array.from({ length: messages.count }, (_, index) => messages.body(index))
+}
