@@ -2,7 +2,8 @@
  * `connector_info`, sent with every ping (opencti-protocol.md §4): what the platform shows about the
  * scheduler. The scheduler updates the `ConnectorInfo` Ref; the ping reads it.
  */
-import { Context, DateTime, Layer, Option, Ref } from "effect"
+import { Context, DateTime, Duration, Effect, Layer, Option, Ref } from "effect"
+import { ConnectorConfig } from "../config/ConnectorConfig.js"
 
 export interface ConnectorInfoData {
   readonly runAndTerminate: boolean
@@ -63,3 +64,16 @@ export const layer = (options: { readonly queueThreshold: number; readonly runAn
       runAndTerminate: options.runAndTerminate
     })
   )
+
+/**
+ * connector_info from the configuration: the threshold, and run-and-terminate when
+ * CONNECTOR_RUN_AND_TERMINATE is true or the period is zero (pycti's rule). The `once` command should
+ * use `layer` with `runAndTerminate: true` instead.
+ */
+export const layerConfig: Layer.Layer<ConnectorInfo, never, ConnectorConfig> = Layer.unwrapEffect(
+  Effect.map(ConnectorConfig, (settings) =>
+    layer({
+      queueThreshold: settings.connector.queueThreshold,
+      runAndTerminate: settings.connector.runAndTerminate || Duration.toMillis(settings.connector.durationPeriod) < 1000
+    }))
+)
