@@ -13,8 +13,8 @@ export class OpenCtiUnreachable extends Data.TaggedError("OpenCtiUnreachable")<{
   readonly reason: string
 }> {
   override get message() {
-    return `OpenCTI API is not reachable at ${this.url} (${this.operation}): ${this.reason}. ` +
-      "Waiting for OpenCTI API to start or check OPENCTI_URL / OPENCTI_SSL_VERIFY."
+    return `OpenCTI API is not reachable at ${this.url} (${this.operation}): ${this.reason}; ` +
+      "check that the platform is running, OPENCTI_URL and OPENCTI_SSL_VERIFY"
   }
 }
 
