@@ -10,7 +10,7 @@
  * every message of a bundle is written before waiting for the confirms, honouring the channel's
  * back-pressure (`drain`).
  */
-import amqp, { type ChannelModel, type ConfirmChannel, type Options } from "amqplib"
+import amqp, { type ConfirmChannel, type Options } from "amqplib"
 import { Duration, Effect, Exit, Layer, Metric, Option, Runtime, Schedule, type Scope, SynchronizedRef } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import { BundleSink, type BundleSinkShape, SinkError } from "../importer/BundleSink.js"
@@ -47,10 +47,10 @@ export const DEFAULT_RECONNECT: Schedule.Schedule<unknown> = Schedule.exponentia
 const PUBLISH_OPTIONS: Options.Publish = { persistent: true, contentEncoding: "utf-8" }
 
 interface Session {
-  readonly model: ChannelModel
   readonly channel: ConfirmChannel
-  /** Set once the connection or the channel closed or failed; the next send opens a new session. */
-  lost: Option.Option<string>
+  /** Why the connection or the channel closed or failed; the next send then opens a new session. */
+  readonly lost: () => Option.Option<string>
+  readonly close: Effect.Effect<void>
 }
 
 const errorText = (error: unknown) => error instanceof Error ? error.message : String(error)
@@ -112,12 +112,6 @@ export const make = (options: AmqpSinkOptions): Effect.Effect<BundleSinkShape, n
     const sinkError = (reason: string, cause?: unknown) =>
       new SinkError({ sink: "amqp", reason, ...(cause === undefined ? {} : { cause }) })
 
-    const close = (session: Session) =>
-      Effect.promise(async () => {
-        session.lost = Option.some("closed by the connector")
-        await session.model.close().catch(() => undefined)
-      })
-
     const connectOnce: Effect.Effect<Session, SinkError> = Effect.gen(function*() {
       const args = yield* connectArguments(options.endpoint, options.connectionName).pipe(
         Effect.mapError((reason) => sinkError(reason))
@@ -126,14 +120,18 @@ export const make = (options: AmqpSinkOptions): Effect.Effect<BundleSinkShape, n
         try: () => amqp.connect(args.options, args.socket),
         catch: (error) => sinkError(`cannot connect to RabbitMQ at ${where}: ${errorText(error)}`)
       })
-      const session: Session = { model, channel: undefined as unknown as ConfirmChannel, lost: Option.none() }
+      let lost = Option.none<string>()
       const markLost = (why: string) => {
-        if (Option.isSome(session.lost)) return
-        session.lost = Option.some(why)
+        if (Option.isSome(lost)) return
+        lost = Option.some(why)
         runFork(
           Effect.logWarning("RabbitMQ connection lost").pipe(Effect.annotateLogs({ endpoint: where, reason: why }))
         )
       }
+      const close = Effect.promise(async () => {
+        lost = Option.some("closed by the connector")
+        await model.close().catch(() => undefined)
+      })
       // Without an `error` listener, an emitted error would crash the process.
       model.on("error", (error: Error) => markLost(error.message))
       model.on("close", (error?: Error) => markLost(error?.message ?? "connection closed"))
@@ -143,12 +141,11 @@ export const make = (options: AmqpSinkOptions): Effect.Effect<BundleSinkShape, n
       const channel = yield* Effect.tryPromise({
         try: () => model.createConfirmChannel(),
         catch: (error) => sinkError(`cannot open a confirm channel on ${where}: ${errorText(error)}`)
-      }).pipe(Effect.onError(() => close(session)))
+      }).pipe(Effect.onError(() => close))
       channel.on("error", (error: Error) => markLost(`channel error: ${error.message}`))
       channel.on("close", () => markLost("channel closed"))
-      ;(session as { channel: ConfirmChannel }).channel = channel
       yield* Effect.logInfo("Connected to RabbitMQ").pipe(Effect.annotateLogs({ endpoint: where }))
-      return session
+      return { channel, lost: () => lost, close }
     })
 
     const connect = connectOnce.pipe(
@@ -162,16 +159,18 @@ export const make = (options: AmqpSinkOptions): Effect.Effect<BundleSinkShape, n
 
     const current = yield* SynchronizedRef.make(Option.none<Session>())
     yield* Effect.addFinalizer(() =>
-      SynchronizedRef.get(current).pipe(Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: close })))
+      SynchronizedRef.get(current).pipe(
+        Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: (open) => open.close }))
+      )
     )
 
     /** The open session, or a new one when there is none or the last one was lost. */
     const session = SynchronizedRef.modifyEffect(current, (existing) => {
-      if (Option.isSome(existing) && Option.isNone(existing.value.lost)) {
+      if (Option.isSome(existing) && Option.isNone(existing.value.lost())) {
         return Effect.succeed([existing.value, existing] as const)
       }
       return Effect.gen(function*() {
-        if (Option.isSome(existing)) yield* close(existing.value)
+        if (Option.isSome(existing)) yield* existing.value.close
         const fresh = yield* connect
         return [fresh, Option.some(fresh)] as const
       })
@@ -192,7 +191,7 @@ export const make = (options: AmqpSinkOptions): Effect.Effect<BundleSinkShape, n
         const published = yield* Effect.tryPromise({
           try: () => publishConfirmed(open.channel, options.exchange, options.routingKey, messages),
           catch: (error) => {
-            const lost = Option.getOrUndefined(open.lost)
+            const lost = Option.getOrUndefined(open.lost())
             return sinkError(
               lost === undefined
                 ? `RabbitMQ did not accept the bundle: ${errorText(error)}`
@@ -205,7 +204,7 @@ export const make = (options: AmqpSinkOptions): Effect.Effect<BundleSinkShape, n
             onTimeout: () => sinkError(`RabbitMQ did not confirm the bundle within ${Duration.format(confirmTimeout)}`)
           }),
           // After a timeout or an interruption the channel's confirms are unknown: start afresh next time.
-          Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : close(open)),
+          Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : open.close),
           Effect.exit
         )
         if (Exit.isFailure(published)) {

@@ -241,6 +241,29 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
       }).pipe(Effect.scoped, Effect.ensuring(Effect.promise(() => proxy.close())), Effect.provide(quiet))
     }))
 
+  it.live("an interrupted send (shutdown) abandons its connection; a later send opens a new one", () =>
+    Effect.gen(function*() {
+      const env = openCtiEnv(platform)
+      const { client, registration } = yield* register(env)
+      const proxy = yield* Effect.promise(() => startTcpProxy({ host: "127.0.0.1", port: 5672 }))
+      yield* Effect.gen(function*() {
+        const sink = yield* sinkFor(env, registration, client, proxy)
+        const sending = yield* Effect.fork(sink.send(breachBundle(5000, "stop"), Option.none()))
+        while (proxy.bytesUp() < 500_000) yield* Effect.sleep("2 millis")
+        yield* Fiber.interrupt(sending)
+        const after = breachBundle(2, "next")
+        yield* sink.send(after, Option.none())
+        expect(proxy.connections()).toBe(2)
+        const isAfter = (id: string) => id.includes("--next-")
+        const drained = yield* Effect.promise(() =>
+          drainPushQueue(`push_${env.CONNECTOR_ID}`, {
+            until: (messages) => messages.filter((m) => isAfter(m.bundle.objects[0].id)).length === 6
+          })
+        )
+        expect(drained.objects.filter((object) => isAfter(object.id))).toHaveLength(6)
+      }).pipe(Effect.scoped, Effect.ensuring(Effect.promise(() => proxy.close())), Effect.provide(quiet))
+    }))
+
   it.live("expectations that cannot be added stop the send before anything is published", () =>
     Effect.gen(function*() {
       const env = openCtiEnv(platform)
