@@ -1,9 +1,10 @@
 /**
  * A local stand-in for an OpenCTI platform, for integration tests: an HTTP GraphQL server on 127.0.0.1
- * that validates every request against the assembled 6.8.10 schema (an invalid one gets HTTP 400, as
- * Apollo answers, and is recorded so tests can assert that none happened), executes it with graphql-js
- * against resolvers that behave like the platform (opencti-protocol.md §3-§8), and declares the connector
- * queues in the real RabbitMQ like the platform does. Everything is recorded for assertions.
+ * that validates every request against the assembled 6.8.10 and 6.9.17 schemas (an invalid one gets
+ * HTTP 400, as Apollo answers, and is recorded so tests can assert that none happened), executes it
+ * with graphql-js against the 6.8.10 schema and resolvers that behave like the platform
+ * (opencti-protocol.md §3-§8), and declares the connector queues in the real RabbitMQ like the platform
+ * does. Everything is recorded for assertions.
  *
  *   const platform = await startOpenCtiStandIn()
  *   ... run the connector against platform.url with platform.token ...
@@ -15,7 +16,7 @@ import { execute, getOperationAST, GraphQLError, type GraphQLFormattedError, par
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
-import { openCtiSchema } from "./OpenCtiSchemas.js"
+import { openCtiSchema, SCHEMA_VERSIONS } from "./OpenCtiSchemas.js"
 
 export const LOCAL_AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672"
 
@@ -146,7 +147,12 @@ const readBody = (request: IncomingMessage): Promise<string> =>
   })
 
 export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): Promise<OpenCtiStandIn> => {
+  // Executed against 6.8.10 (the oldest supported); every document must also be valid for 6.9.17.
   const schema = openCtiSchema("6.8.10")
+  const otherSchemas = SCHEMA_VERSIONS.filter((version) => version !== "6.8.10").map((version) => ({
+    version,
+    schema: openCtiSchema(version)
+  }))
   const token = options.token ?? `standin-${crypto.randomUUID()}`
   const userId = options.userId ?? crypto.randomUUID()
   const version = options.version ?? "6.8.10"
@@ -411,6 +417,10 @@ export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): 
     }
     const validationErrors = validate(schema, parsed)
     if (validationErrors.length > 0) return invalid(validationErrors.map((error) => error.message))
+    for (const other of otherSchemas) {
+      const errors = validate(other.schema, parsed)
+      if (errors.length > 0) return invalid(errors.map((error) => `[${other.version}] ${error.message}`))
+    }
     if (payload.variables === undefined || typeof variables !== "object" || variables === null) {
       return invalid(["variables must be present (pycti always sends them)"])
     }
