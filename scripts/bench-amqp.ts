@@ -1,7 +1,10 @@
 /**
  * Throughput of the AMQP sink with publisher confirms against a real RabbitMQ:
  *
- *   node --import tsx scripts/bench-amqp.ts [--records 20000] [--bundle-records 1000] [--amqp amqp://guest:guest@127.0.0.1:5672]
+ *   node --import tsx scripts/bench-amqp.ts [--records 20000] [--bundle-records 1000] [--amqp amqp://guest:guest@127.0.0.1:5672] [--baseline]
+ *
+ * `--baseline` publishes the same messages with a bare amqplib loop (one confirm channel, wait for the
+ * confirms after each bundle) instead of the sink: the broker's own ceiling on this machine, to compare.
  *
  * Generates bundles shaped like the mapper's (per record: an incident, four observables and three
  * relationships; per bundle: the author and the marking), sends them through `AmqpSink` into a
@@ -12,13 +15,15 @@ import amqp from "amqplib"
 import { Effect, Option, Redacted } from "effect"
 import { parseArgs } from "node:util"
 import * as AmqpSink from "../src/opencti/AmqpSink.js"
+import { encodeQueueMessages } from "../src/opencti/QueueMessage.js"
 import type { StixBundle, StixObject } from "../src/stix/StixObject.js"
 
 const { values } = parseArgs({
   options: {
     records: { type: "string", default: "20000" },
     "bundle-records": { type: "string", default: "1000" },
-    amqp: { type: "string", default: process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672" }
+    amqp: { type: "string", default: process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672" },
+    baseline: { type: "boolean", default: false }
   }
 })
 const records = Number(values.records)
@@ -129,8 +134,31 @@ const program = Effect.scoped(Effect.gen(function*() {
   return sending / 1000
 }))
 
+/** The same messages through a bare confirm channel: what the broker can take, without the sink. */
+const baseline = async (): Promise<number> => {
+  const model = await amqp.connect(values.amqp!, { noDelay: true })
+  const confirm = await model.createConfirmChannel()
+  let sending = 0
+  for (let index = 0; index < bundleCount; index++) {
+    const bundle = bundleAt(index)
+    messages += bundle.objects.length
+    const started = performance.now()
+    const encoded = encodeQueueMessages(bundle, "bench-user", Option.some("work_bench"))
+    for (let i = 0; i < encoded.count; i++) {
+      const body = encoded.body(i)
+      if (!confirm.publish(exchange, queue, body, { persistent: true, contentEncoding: "utf-8" })) {
+        await new Promise((resolve) => confirm.once("drain", resolve))
+      }
+    }
+    await confirm.waitForConfirms()
+    sending += performance.now() - started
+  }
+  await model.close()
+  return sending / 1000
+}
+
 try {
-  const seconds = await Effect.runPromise(program)
+  const seconds = values.baseline ? await baseline() : await Effect.runPromise(program)
   clearInterval(sampler)
   const queued = (await channel.checkQueue(queue)).messageCount
   console.log(JSON.stringify(
@@ -139,7 +167,8 @@ try {
       bundles: bundleCount,
       messages,
       expectations,
-      queued: queued - 1,
+      mode: values.baseline ? "baseline (bare amqplib)" : "AmqpSink",
+      queued: queued - (values.baseline ? 0 : 1),
       seconds: Number(seconds.toFixed(2)),
       messagesPerSecond: Math.round(messages / seconds),
       recordsPerSecond: Math.round(records / seconds),
