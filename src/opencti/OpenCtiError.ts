@@ -1,0 +1,62 @@
+/**
+ * What can go wrong when talking to OpenCTI. Each variant says what an administrator should look at;
+ * none of them ever holds the token, a custom header value or the raw request (which carries both).
+ */
+import { Data } from "effect"
+
+/** The platform could not be reached or did not answer in time (network, DNS, TLS, proxy 502/503/504). */
+export class OpenCtiUnreachable extends Data.TaggedError("OpenCtiUnreachable")<{
+  /** The GraphQL endpoint, without credentials. */
+  readonly url: string
+  /** The operation that was attempted (e.g. `healthCheck`). */
+  readonly operation: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `OpenCTI API is not reachable at ${this.url} (${this.operation}): ${this.reason}; ` +
+      "check that the platform is running, OPENCTI_URL and OPENCTI_SSL_VERIFY"
+  }
+}
+
+/** The token was refused (`AUTH_REQUIRED`, HTTP 401) or its user lacks a capability (`FORBIDDEN_ACCESS`). */
+export class OpenCtiUnauthorized extends Data.TaggedError("OpenCtiUnauthorized")<{
+  readonly url: string
+  readonly operation: string
+  /** The platform's error name (`errors[0].name`), e.g. `AUTH_REQUIRED`. */
+  readonly code: string
+  readonly reason: string
+}> {
+  override get message() {
+    const hint = this.code === "FORBIDDEN_ACCESS"
+      ? "the user of OPENCTI_TOKEN lacks a capability this call needs (give it the Connector role)"
+      : "check OPENCTI_TOKEN"
+    return `OpenCTI refused the token (${this.code}) for ${this.operation}: ${this.reason}; ${hint}`
+  }
+}
+
+/** The platform answered with a GraphQL error: its name and message. */
+export class OpenCtiGraphqlError extends Data.TaggedError("OpenCtiGraphqlError")<{
+  readonly operation: string
+  /** The platform's error name (`errors[0].name`, copied from `extensions.code`), e.g. `FUNCTIONAL_ERROR`. */
+  readonly code: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `OpenCTI rejected ${this.operation} (${this.code}): ${this.reason}`
+  }
+}
+
+/** The platform answered something that is not the expected GraphQL response. */
+export class OpenCtiBadResponse extends Data.TaggedError("OpenCtiBadResponse")<{
+  readonly operation: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `unexpected answer from OpenCTI to ${this.operation}: ${this.reason}`
+  }
+}
+
+export type OpenCtiError = OpenCtiUnreachable | OpenCtiUnauthorized | OpenCtiGraphqlError | OpenCtiBadResponse
+
+/** Failures worth retrying: the platform may come back (restart, proxy hiccup). */
+export const isTransient = (error: OpenCtiError): boolean => error._tag === "OpenCtiUnreachable"

@@ -1,0 +1,46 @@
+/**
+ * The HTTP stack used for OpenCTI only, with TLS verification as OPENCTI_SSL_VERIFY says (pycti's
+ * meaning): `false` (the default) accepts any certificate, `true` verifies against the system CAs, and a
+ * path verifies against that CA bundle.
+ */
+import type { HttpClient } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Effect, Layer, Option } from "effect"
+import { readFile } from "node:fs/promises"
+import { ConnectorConfig } from "../config/ConnectorConfig.js"
+import { OpenCtiUnreachable } from "./OpenCtiError.js"
+
+export type SslVerify = boolean | string
+
+/** node's https agent options for a given OPENCTI_SSL_VERIFY. */
+export const agentOptions = (
+  sslVerify: SslVerify,
+  url: string
+): Effect.Effect<{ readonly rejectUnauthorized: boolean; readonly ca?: string }, OpenCtiUnreachable> =>
+  typeof sslVerify === "boolean"
+    ? Effect.succeed({ rejectUnauthorized: sslVerify })
+    : Effect.tryPromise({
+      try: () => readFile(sslVerify, "utf8"),
+      catch: (error) =>
+        new OpenCtiUnreachable({
+          url,
+          operation: "TLS set-up",
+          reason: `OPENCTI_SSL_VERIFY names a CA bundle that cannot be read (${sslVerify}): ${(error as Error).message}`
+        })
+    }).pipe(Effect.map((ca) => ({ rejectUnauthorized: true, ca })))
+
+export const layer = (sslVerify: SslVerify, url: string): Layer.Layer<HttpClient.HttpClient, OpenCtiUnreachable> =>
+  Layer.unwrapEffect(
+    Effect.map(
+      agentOptions(sslVerify, url),
+      (options) => NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer(options)))
+    )
+  )
+
+export const layerConfig: Layer.Layer<HttpClient.HttpClient, OpenCtiUnreachable, ConnectorConfig> = Layer.unwrapEffect(
+  Effect.map(ConnectorConfig, (settings) =>
+    layer(
+      settings.opencti.sslVerify,
+      Option.match(settings.opencti.url, { onNone: () => "(no OPENCTI_URL)", onSome: (url) => `${url}/graphql` })
+    ))
+)

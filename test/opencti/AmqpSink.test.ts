@@ -1,0 +1,303 @@
+import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Schedule, type Scope } from "effect"
+import { BundleSink, type SinkError } from "../../src/importer/BundleSink.js"
+import { ConnectorState } from "../../src/importer/ConnectorState.js"
+import { WorkTracker } from "../../src/importer/WorkTracker.js"
+import { resolveEndpoint } from "../../src/opencti/AmqpEndpoint.js"
+import * as AmqpSink from "../../src/opencti/AmqpSink.js"
+import type { Registration } from "../../src/opencti/Answers.js"
+import * as ConnectorInfo from "../../src/opencti/ConnectorInfo.js"
+import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
+import * as OpenCtiState from "../../src/opencti/OpenCtiState.js"
+import * as OpenCtiWorkTracker from "../../src/opencti/OpenCtiWorkTracker.js"
+import * as RegistrationModule from "../../src/opencti/Registration.js"
+import type { StixBundle, StixObject } from "../../src/stix/StixObject.js"
+import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { drainPushQueue } from "../support/opencti/PushQueue.js"
+import { startTcpProxy, type TcpProxy } from "../support/opencti/TcpProxy.js"
+import { configLayer, openCtiEnv, settingsFor } from "../support/opencti/TestSettings.js"
+import { describeWithShared } from "../support/Shared.js"
+
+const MARKING = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
+const AUTHOR = "identity--115e787b-4b83-59ef-b350-aeb7b1736c74"
+
+/** A bundle shaped like the mapper's: marking, author, then per record an incident, observables, relationships. */
+const breachBundle = (records: number, tag = "r"): StixBundle => {
+  const objects: Array<StixObject> = []
+  for (let i = 0; i < records; i++) {
+    const incident = `incident--${tag}-${i}`
+    const email = `email-addr--${tag}-${i}`
+    objects.push(
+      { type: "incident", id: incident, name: `breach ${i}`, created_by_ref: AUTHOR, object_marking_refs: [MARKING] },
+      { type: "email-addr", id: email, value: `user${i}@example.com`, object_marking_refs: [MARKING] },
+      { type: "relationship", id: `relationship--${tag}-${i}`, source_ref: email, target_ref: incident }
+    )
+  }
+  objects.push(
+    { type: "identity", id: AUTHOR, name: "SpyCloud", identity_class: "organization" },
+    { type: "marking-definition", id: MARKING }
+  )
+  return { type: "bundle", id: `bundle--${crypto.randomUUID()}`, objects }
+}
+
+const quiet = Logger.minimumLogLevel(LogLevel.None)
+
+const sinkErrorOf = (exit: Exit.Exit<void, SinkError>): SinkError => {
+  if (Exit.isSuccess(exit)) throw new Error("expected the send to fail")
+  return Option.getOrThrow(Cause.failureOption(exit.cause))
+}
+
+describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ", () => {
+  let platform: OpenCtiStandIn
+  beforeAll(async () => {
+    platform = await startOpenCtiStandIn()
+  })
+  afterAll(async () => {
+    expect(platform.invalidRequests).toEqual([])
+    await platform.close()
+  })
+
+  /** Registers a fresh connector with the stand-in; its push queue exists afterwards. */
+  const register = (env: Record<string, string>) =>
+    Effect.gen(function*() {
+      const client = yield* OpenCtiClient.OpenCtiClient
+      const registration = yield* RegistrationModule.register(
+        client,
+        RegistrationModule.registrationInput(yield* settingsFor(env)),
+        Schedule.spaced("10 millis")
+      )
+      return { client, registration }
+    }).pipe(Effect.provide(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env)))))
+
+  /** A sink for that connector, through `proxy` when given, reconnecting quickly. */
+  const sinkFor = (
+    env: Record<string, string>,
+    registration: Registration,
+    client: OpenCtiClient.OpenCtiClientShape,
+    proxy?: TcpProxy
+  ): Effect.Effect<BundleSink["Type"], never, Scope.Scope> =>
+    Effect.gen(function*() {
+      const settings = yield* settingsFor(env)
+      const endpoint = resolveEndpoint(registration.config.connection, settings.mq)
+      return yield* AmqpSink.make({
+        endpoint: proxy === undefined ? endpoint : { ...endpoint, host: "127.0.0.1", port: proxy.port },
+        exchange: registration.config.pushExchange,
+        routingKey: registration.config.pushRouting,
+        applicantId: registration.connectorUserId,
+        connectionName: `test ${env.CONNECTOR_ID}`,
+        addExpectations: client.addExpectations,
+        reconnect: Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(3)))
+      })
+    })
+
+  it.live(
+    "registers, opens a work, publishes one message per object with as many expectations, closes the work, saves state",
+    () =>
+      Effect.gen(function*() {
+        const env = openCtiEnv(platform)
+        const layer = Layer.mergeAll(
+          AmqpSink.layer,
+          OpenCtiWorkTracker.layer,
+          OpenCtiState.layer({ background: true }).pipe(
+            Layer.provide(ConnectorInfo.layer({ queueThreshold: 500, runAndTerminate: false }))
+          )
+        ).pipe(
+          Layer.provideMerge(RegistrationModule.layer(Schedule.spaced("10 millis"))),
+          Layer.provideMerge(OpenCtiClient.layerConfig),
+          Layer.provide(configLayer(env))
+        )
+        const first = breachBundle(40, "a")
+        const second = breachBundle(25, "b")
+        const workId = yield* Effect.gen(function*() {
+          const sink = yield* BundleSink
+          const works = yield* WorkTracker
+          const state = yield* ConnectorState
+          yield* state.get
+          const work = yield* works.start("SpyCloud run @ test")
+          yield* sink.send(first, work)
+          yield* sink.send(second, work)
+          yield* state.set({ last_import_date: "2025-05-01T00:00:00+00:00" })
+          yield* works.finish(work, "65 records imported", false)
+          return Option.getOrThrow(work)
+        }).pipe(Effect.provide(layer), Effect.provide(quiet))
+
+        const work = platform.works.get(workId)!
+        expect(work.expectationCalls).toEqual([first.objects.length, second.objects.length])
+        expect(work.messages).toEqual(["65 records imported"])
+        expect(JSON.parse(platform.connectors.get(env.CONNECTOR_ID)!.state!)).toEqual({
+          last_import_date: "2025-05-01T00:00:00+00:00"
+        })
+
+        const drained = yield* Effect.promise(() =>
+          drainPushQueue(`push_${env.CONNECTOR_ID}`, { expected: first.objects.length + second.objects.length })
+        )
+        expect(drained.messages).toHaveLength(work.expectations)
+        for (const message of drained.messages) {
+          expect(message.envelope).toMatchObject({
+            bundle_type: "QUEUE_BUNDLE",
+            applicant_id: platform.userId,
+            work_id: workId,
+            update: false
+          })
+          expect(message.properties).toMatchObject({ deliveryMode: 2, contentEncoding: "utf-8" })
+        }
+        const ids = (bundle: StixBundle) => bundle.objects.map((object) => object.id).sort()
+        const firstIds = drained.messages.slice(0, first.objects.length).map((m) => m.bundle.objects[0].id).sort()
+        expect(firstIds).toEqual(ids(first))
+        expect(drained.objects.map((object) => object.id).sort()).toEqual([...ids(first), ...ids(second)].sort())
+        // Dependency order inside each bundle: the marking and the author come first.
+        expect(drained.messages.slice(0, 2).map((m) => m.bundle.objects[0].type).sort()).toEqual([
+          "identity",
+          "marking-definition"
+        ])
+      })
+  )
+
+  it.live("uses the MQ_* overrides instead of the host the platform returns", () =>
+    Effect.gen(function*() {
+      const proxy = yield* Effect.promise(() => startTcpProxy({ host: "127.0.0.1", port: 5672 }))
+      const unreachable = yield* Effect.promise(() =>
+        startOpenCtiStandIn({ connection: { host: "rabbitmq.internal.invalid", port: 1 } })
+      )
+      try {
+        const env = openCtiEnv(unreachable, { MQ_HOST: "127.0.0.1", MQ_PORT: String(proxy.port) })
+        const layer = AmqpSink.layer.pipe(
+          Layer.provideMerge(RegistrationModule.layer(Schedule.spaced("10 millis"))),
+          Layer.provideMerge(OpenCtiClient.layerConfig),
+          Layer.provide(configLayer(env))
+        )
+        yield* Effect.flatMap(BundleSink, (sink) => sink.send(breachBundle(2), Option.none())).pipe(
+          Effect.provide(layer),
+          Effect.provide(quiet)
+        )
+        expect(proxy.connections()).toBe(1)
+        const drained = yield* Effect.promise(() => drainPushQueue(`push_${env.CONNECTOR_ID}`, { expected: 8 }))
+        expect(drained.messages).toHaveLength(8)
+        expect(drained.messages.every((message) => !("work_id" in message.envelope))).toBe(true)
+      } finally {
+        yield* Effect.promise(() => unreachable.close())
+        yield* Effect.promise(() => proxy.close())
+      }
+    }))
+
+  it.live("a connection cut mid-publish fails the send; the next send reconnects and delivers everything", () =>
+    Effect.gen(function*() {
+      const env = openCtiEnv(platform)
+      const { client, registration } = yield* register(env)
+      const proxy = yield* Effect.promise(() => startTcpProxy({ host: "127.0.0.1", port: 5672 }))
+      yield* Effect.gen(function*() {
+        const sink = yield* sinkFor(env, registration, client, proxy)
+        const large = breachBundle(5000, "cut")
+        const sending = yield* Effect.fork(Effect.exit(sink.send(large, Option.none())))
+        // Cut once part of the bundle (about 8 MB on the wire) went through.
+        while (proxy.bytesUp() < 1_000_000) yield* Effect.sleep("2 millis")
+        proxy.cut()
+        const error = sinkErrorOf(yield* Fiber.join(sending))
+        expect(error.sink).toBe("amqp")
+        expect(error.reason).toContain("connection lost")
+
+        const retry = breachBundle(30, "after")
+        yield* sink.send(retry, Option.none())
+        expect(proxy.connections()).toBe(2)
+        // Part of the failed bundle may have reached the queue (the engine re-sends the window; ids are
+        // deterministic). Every message of the successful send must be there.
+        const isRetry = (id: string) => id.includes("--after-")
+        const retryCount = retry.objects.filter((object) => isRetry(object.id)).length
+        const drained = yield* Effect.promise(() =>
+          drainPushQueue(`push_${env.CONNECTOR_ID}`, {
+            until: (messages) => messages.filter((m) => isRetry(m.bundle.objects[0].id)).length === retryCount
+          })
+        )
+        expect(drained.objects.filter((object) => isRetry(object.id)).map((object) => object.id).sort()).toEqual(
+          retry.objects.filter((object) => isRetry(object.id)).map((object) => object.id).sort()
+        )
+      }).pipe(Effect.scoped, Effect.ensuring(Effect.promise(() => proxy.close())), Effect.provide(quiet))
+    }))
+
+  it.live("a broker that stays down fails the send after the reconnect schedule; it recovers when the broker is back", () =>
+    Effect.gen(function*() {
+      const env = openCtiEnv(platform)
+      const { client, registration } = yield* register(env)
+      const proxy = yield* Effect.promise(() => startTcpProxy({ host: "127.0.0.1", port: 5672 }))
+      yield* Effect.gen(function*() {
+        const sink = yield* sinkFor(env, registration, client, proxy)
+        const up = breachBundle(1, "up")
+        yield* sink.send(up, Option.none())
+        proxy.refuse(true)
+        proxy.cut()
+        // The first send may still find the dead connection (it fails either way); the next must reconnect.
+        sinkErrorOf(yield* Effect.exit(sink.send(breachBundle(1, "down"), Option.none())))
+        const down = sinkErrorOf(yield* Effect.exit(sink.send(breachBundle(1, "down"), Option.none())))
+        expect(down.reason).toMatch(/cannot connect to RabbitMQ at amqp:\/\/guest@127\.0\.0\.1:\d+\/%2F/)
+        expect(down.message).not.toContain("guest:guest")
+        proxy.refuse(false)
+        const back = breachBundle(1, "back")
+        yield* sink.send(back, Option.none())
+        const drained = yield* Effect.promise(() =>
+          drainPushQueue(`push_${env.CONNECTOR_ID}`, { expected: up.objects.length + back.objects.length })
+        )
+        expect(drained.objects.filter((object) => object.type === "incident").map((object) => object.id).sort())
+          .toEqual(["incident--back-0", "incident--up-0"])
+      }).pipe(Effect.scoped, Effect.ensuring(Effect.promise(() => proxy.close())), Effect.provide(quiet))
+    }))
+
+  it.live("an interrupted send (shutdown) abandons its connection; a later send opens a new one", () =>
+    Effect.gen(function*() {
+      const env = openCtiEnv(platform)
+      const { client, registration } = yield* register(env)
+      const proxy = yield* Effect.promise(() => startTcpProxy({ host: "127.0.0.1", port: 5672 }))
+      yield* Effect.gen(function*() {
+        const sink = yield* sinkFor(env, registration, client, proxy)
+        const sending = yield* Effect.fork(sink.send(breachBundle(5000, "stop"), Option.none()))
+        while (proxy.bytesUp() < 500_000) yield* Effect.sleep("2 millis")
+        yield* Fiber.interrupt(sending)
+        const after = breachBundle(2, "next")
+        yield* sink.send(after, Option.none())
+        expect(proxy.connections()).toBe(2)
+        const isAfter = (id: string) => id.includes("--next-")
+        const drained = yield* Effect.promise(() =>
+          drainPushQueue(`push_${env.CONNECTOR_ID}`, {
+            until: (messages) => messages.filter((m) => isAfter(m.bundle.objects[0].id)).length === 6
+          })
+        )
+        expect(drained.objects.filter((object) => isAfter(object.id))).toHaveLength(6)
+      }).pipe(Effect.scoped, Effect.ensuring(Effect.promise(() => proxy.close())), Effect.provide(quiet))
+    }))
+
+  it.live("expectations that cannot be added stop the send before anything is published", () =>
+    Effect.gen(function*() {
+      const env = openCtiEnv(platform)
+      const { client, registration } = yield* register(env)
+      yield* Effect.gen(function*() {
+        const sink = yield* sinkFor(env, registration, client)
+        const error = sinkErrorOf(yield* Effect.exit(sink.send(breachBundle(3), Option.some("work_unknown"))))
+        expect(error.reason).toContain("cannot add expectations to work work_unknown")
+        const drained = yield* Effect.promise(() => drainPushQueue(`push_${env.CONNECTOR_ID}`))
+        expect(drained.messages).toEqual([])
+      }).pipe(Effect.scoped, Effect.provide(quiet))
+    }))
+})
+
+describeWithShared("AmqpSink when the broker refuses messages", () => {
+  it.live("a nack fails the send", () =>
+    Effect.gen(function*() {
+      // The push queue accepts 5 messages and refuses more: RabbitMQ nacks the rest.
+      const platform = yield* Effect.promise(() =>
+        startOpenCtiStandIn({ pushQueueArguments: { "x-max-length": 5, "x-overflow": "reject-publish" } })
+      )
+      try {
+        const env = openCtiEnv(platform)
+        const layer = AmqpSink.layer.pipe(
+          Layer.provideMerge(RegistrationModule.layer(Schedule.spaced("10 millis"))),
+          Layer.provideMerge(OpenCtiClient.layerConfig),
+          Layer.provide(configLayer(env))
+        )
+        const exit = yield* Effect.flatMap(BundleSink, (sink) => Effect.exit(sink.send(breachBundle(3), Option.none())))
+          .pipe(Effect.provide(layer), Effect.provide(quiet))
+        expect(sinkErrorOf(exit).reason).toContain("RabbitMQ did not accept the bundle: message nacked")
+        expect(platform.invalidRequests).toEqual([])
+      } finally {
+        yield* Effect.promise(() => platform.close())
+      }
+    }))
+})

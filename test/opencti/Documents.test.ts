@@ -1,0 +1,83 @@
+import { expect, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
+import * as Documents from "../../src/opencti/Documents.js"
+import { openCtiSchema, requestProblems, SCHEMA_VERSIONS } from "../support/opencti/OpenCtiSchemas.js"
+import { describeWithShared, sharedPath } from "../support/Shared.js"
+
+/** The fenced GraphQL blocks of opencti-protocol.md Appendix A, keyed by op number. */
+const appendixDocuments = (): Map<string, string> => {
+  const text = readFileSync(sharedPath("docs", "opencti-protocol.md"), "utf8")
+  const appendix = text.slice(text.indexOf("## Appendix A."))
+  const found = new Map<string, string>()
+  for (const match of appendix.matchAll(/### Op (\d{2}) [^\n]*\n+```graphql\n([\s\S]*?)\n```/g)) {
+    found.set(match[1]!, match[2]!)
+  }
+  return found
+}
+
+/** Variables shaped as the connector sends them (the samples of opencti-protocol.md §14.1). */
+const SAMPLE_VARIABLES: Record<string, Record<string, unknown>> = {
+  "01": {},
+  "02": {
+    input: {
+      id: "6d8a1a5e-2b2f-4e4c-9d53-5c1f6f0d0b11",
+      name: "SpyCloud",
+      type: "EXTERNAL_IMPORT",
+      scope: ["spycloud"],
+      auto: false,
+      auto_update: false,
+      enrichment_resolution: "none",
+      only_contextual: false,
+      playbook_compatible: false,
+      listen_callback_uri: null
+    }
+  },
+  "05": {
+    id: "6d8a1a5e-2b2f-4e4c-9d53-5c1f6f0d0b11",
+    state: "{\"last_import_date\": \"2025-01-01T00:00:00+00:00\"}",
+    connectorInfo: {
+      run_and_terminate: false,
+      buffering: false,
+      queue_threshold: 500.0,
+      queue_messages_size: 0.0,
+      next_run_datetime: "2025-01-01T01:00:00Z",
+      last_run_datetime: null
+    }
+  },
+  "06": { id: "6d8a1a5e-2b2f-4e4c-9d53-5c1f6f0d0b11" },
+  "07": { connectorId: "6d8a1a5e-2b2f-4e4c-9d53-5c1f6f0d0b11", friendlyName: "SpyCloud run" },
+  "10": { id: "work_6d8a_2025-01-01T00:00:00.000Z", message: "done", inError: false },
+  "14": { id: "w", expectations: 12 },
+  "19": { connectorId: "c", bundle: "{\"type\":\"bundle\",\"id\":\"bundle--x\",\"objects\":[]}", work_id: null }
+}
+
+describeWithShared("OpenCTI GraphQL documents", () => {
+  it("are exactly the documents of opencti-protocol.md Appendix A", () => {
+    const appendix = appendixDocuments()
+    for (const [op, document] of Object.entries(Documents.DOCUMENTS)) {
+      expect(appendix.get(op), `op ${op}`).toBe(document)
+    }
+  })
+
+  for (const version of SCHEMA_VERSIONS) {
+    it(`validate against the assembled ${version} schema, with sample variables`, () => {
+      const schema = openCtiSchema(version)
+      for (const [op, document] of Object.entries(Documents.DOCUMENTS)) {
+        expect(requestProblems(schema, document), `op ${op}`).toEqual([])
+        expect(requestProblems(schema, document, SAMPLE_VARIABLES[op]), `op ${op} variables`).toEqual([])
+      }
+    })
+
+    it(`are checked for real against ${version}: bad variables and unknown fields are rejected`, () => {
+      const schema = openCtiSchema(version)
+      const badInfo = {
+        ...SAMPLE_VARIABLES["05"],
+        connectorInfo: { ...SAMPLE_VARIABLES["05"]!.connectorInfo as object, queue_threshold: null }
+      }
+      expect(requestProblems(schema, Documents.PING_CONNECTOR, badInfo)).not.toEqual([])
+      const badType = { input: { ...SAMPLE_VARIABLES["02"]!.input as object, type: "NOT_A_TYPE" } }
+      expect(requestProblems(schema, Documents.REGISTER_CONNECTOR, badType)).not.toEqual([])
+      expect(requestProblems(schema, Documents.HEALTH_CHECK.replace("version", "jwks"))).not.toEqual([])
+    })
+  }
+})

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { Effect, Layer, Schedule } from "effect"
+import * as Documents from "../../src/opencti/Documents.js"
+import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
+import * as Registration from "../../src/opencti/Registration.js"
+import { openCtiSchema, requestProblems, SCHEMA_VERSIONS } from "../support/opencti/OpenCtiSchemas.js"
+import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { configLayer, openCtiEnv, settingsFor } from "../support/opencti/TestSettings.js"
+import { describeWithShared } from "../support/Shared.js"
+
+describeWithShared("Registration", () => {
+  let platform: OpenCtiStandIn
+  beforeAll(async () => {
+    platform = await startOpenCtiStandIn()
+  })
+  afterAll(async () => {
+    expect(platform.invalidRequests).toEqual([])
+    await platform.close()
+  })
+
+  it.effect("sends pycti's input for an external-import connector; the scope is split and trimmed", () =>
+    Effect.gen(function*() {
+      const env = openCtiEnv(platform, { CONNECTOR_NAME: "SpyCloud EU", CONNECTOR_SCOPE: "spycloud, breach,,x " })
+      const input = Registration.registrationInput(yield* settingsFor(env))
+      expect(input).toEqual({
+        id: env.CONNECTOR_ID,
+        name: "SpyCloud EU",
+        type: "EXTERNAL_IMPORT",
+        scope: ["spycloud", "breach", "x"],
+        auto: false,
+        auto_update: false,
+        enrichment_resolution: "none",
+        only_contextual: false,
+        playbook_compatible: false,
+        listen_callback_uri: null
+      })
+      for (const version of SCHEMA_VERSIONS) {
+        expect(requestProblems(openCtiSchema(version), Documents.REGISTER_CONNECTOR, { input })).toEqual([])
+      }
+      expect(Registration.registrationInput(yield* settingsFor(openCtiEnv(platform))).scope).toEqual(["spycloud"])
+    }))
+
+  it.live("checks the platform's health, then registers and keeps the answer", () =>
+    Effect.gen(function*() {
+      const env = openCtiEnv(platform)
+      platform.setConnectorState(env.CONNECTOR_ID, "{\"last_import_date\": \"2024-05-01T00:00:00+00:00\"}")
+      const before = platform.calls.length
+      const registration = yield* Registration.OpenCtiRegistration.pipe(
+        Effect.provide(
+          Registration.layer().pipe(
+            Layer.provideMerge(OpenCtiClient.layerConfig),
+            Layer.provide(configLayer(env))
+          )
+        )
+      )
+      expect(platform.calls.slice(before).map((call) => call.operation)).toEqual(["healthCheck", "RegisterConnector"])
+      expect(registration).toMatchObject({
+        id: env.CONNECTOR_ID,
+        connectorState: "{\"last_import_date\": \"2024-05-01T00:00:00+00:00\"}",
+        connectorUserId: platform.userId,
+        config: {
+          push: `push_${env.CONNECTOR_ID}`,
+          pushRouting: `push_routing_${env.CONNECTOR_ID}`,
+          pushExchange: "amqp.worker.exchange",
+          connection: { host: "127.0.0.1", port: 5672, vhost: "/", useSsl: false, user: "guest" }
+        }
+      })
+      expect(platform.connectors.get(env.CONNECTOR_ID)?.scope).toEqual(["spycloud"])
+    }))
+
+  it.live("waits for a platform that is still starting", () =>
+    Effect.gen(function*() {
+      const env = openCtiEnv(platform)
+      const client = yield* OpenCtiClient.OpenCtiClient.pipe(
+        Effect.provide(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env))))
+      )
+      platform.failNext(3)
+      const registration = yield* Registration.register(
+        client,
+        Registration.registrationInput(yield* settingsFor(env)),
+        Schedule.spaced("10 millis")
+      )
+      expect(registration.id).toBe(env.CONNECTOR_ID)
+    }))
+})

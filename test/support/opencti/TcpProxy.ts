@@ -1,0 +1,66 @@
+/**
+ * A TCP proxy between a client and a server (e.g. the sink and RabbitMQ), to cut connections mid-flight
+ * without touching the shared broker: `cut()` drops every open connection at once, `refuse(true)` makes
+ * new connections fail (a broker that is down), `refuse(false)` lets them through again.
+ */
+import { createConnection, createServer, type Socket } from "node:net"
+
+export interface TcpProxy {
+  readonly port: number
+  /** Connections accepted so far. */
+  readonly connections: () => number
+  /** Bytes forwarded from clients to the server so far. */
+  readonly bytesUp: () => number
+  readonly cut: () => void
+  readonly refuse: (refusing: boolean) => void
+  readonly close: () => Promise<void>
+}
+
+export const startTcpProxy = async (target: { readonly host: string; readonly port: number }): Promise<TcpProxy> => {
+  const open = new Set<Socket>()
+  let accepted = 0
+  let forwarded = 0
+  let refusing = false
+  const server = createServer((client) => {
+    if (refusing) {
+      client.destroy()
+      return
+    }
+    accepted++
+    const upstream = createConnection(target)
+    open.add(client)
+    open.add(upstream)
+    const drop = () => {
+      client.destroy()
+      upstream.destroy()
+      open.delete(client)
+      open.delete(upstream)
+    }
+    client.on("data", (chunk: Buffer) => (forwarded += chunk.length))
+    client.pipe(upstream)
+    upstream.pipe(client)
+    client.on("error", drop)
+    upstream.on("error", drop)
+    client.on("close", drop)
+    upstream.on("close", drop)
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as { port: number }
+  const cut = () => {
+    for (const socket of open) socket.destroy()
+    open.clear()
+  }
+  return {
+    port,
+    connections: () => accepted,
+    bytesUp: () => forwarded,
+    cut,
+    refuse: (value) => {
+      refusing = value
+    },
+    close: async () => {
+      cut()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }
+}
