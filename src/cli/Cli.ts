@@ -1,14 +1,83 @@
 /** The command tree of the `spycloud-connector` binary. */
 import { Command, Options } from "@effect/cli"
-import { Effect, Layer, Option } from "effect"
+import { Console, Effect, Layer, Option, Schedule } from "effect"
+import { ConnectorConfig, isOffline } from "../config/ConnectorConfig.js"
+import { summaryText } from "../importer/PassStats.js"
+import { isRunAndTerminate, runAndTerminate, runForever } from "../importer/Scheduler.js"
+import * as OpenCti from "../opencti/OpenCti.js"
+import { probeOpenCti, probeRabbitMq } from "../opencti/Probes.js"
+import { SpycloudClient } from "../spycloud/SpycloudClient.js"
+import * as Prometheus from "../telemetry/Prometheus.js"
+import { appLayer, spycloudLayer } from "./AppLayer.js"
 import { printConfiguration } from "./CheckCommand.js"
-import { type CommandEnvironment, configLayer, reportConfigInvalid } from "./ConfigLayer.js"
+import { CommandFailed, ExitCode } from "./CommandFailed.js"
+import {
+  type CommandEnvironment,
+  configLayer,
+  loggingLayer,
+  reportConfigInvalid,
+  reportFailure
+} from "./ConfigLayer.js"
+import { printOutcomes, probe, type ProbeOutcome } from "./Probes.js"
 
 const configOption = Options.file("config").pipe(
   Options.withAlias("c"),
   Options.withDescription("Path of config.yml (default: ./config.yml when it exists). Environment variables win."),
   Options.optional
 )
+
+/** One pass and the final ping; prints what the pass did. */
+const singlePass = runAndTerminate.pipe(
+  Effect.flatMap(Option.match({
+    onNone: () => Console.log("SpyCloud import pass skipped: the OpenCTI push queue is over CONNECTOR_QUEUE_THRESHOLD"),
+    onSome: (summary) => Console.log(`SpyCloud import pass finished\n${summaryText(summary)}`)
+  })),
+  Effect.provide(appLayer({ runAndTerminate: true }))
+)
+
+/** SpyCloud, then (with OpenCTI) the platform and its RabbitMQ, each reported on its own line. */
+const probeServices = Effect.gen(function*() {
+  const settings = yield* ConnectorConfig
+  const outcomes: Array<ProbeOutcome> = [
+    yield* probe(
+      "SpyCloud",
+      Effect.flatMap(SpycloudClient, (client) => client.probe).pipe(
+        Effect.as(`${settings.spycloud.apiBaseUrl} accepts the API key from this host`),
+        Effect.provide(spycloudLayer)
+      )
+    )
+  ]
+  if (!isOffline(settings)) {
+    // No waiting for the platform to come up: check answers now. Registering is idempotent.
+    const platform = OpenCti.layer(Schedule.stop)
+    outcomes.push(
+      yield* probe(
+        "OpenCTI",
+        probeOpenCti.pipe(
+          Effect.map(({ endpoint, version }) => `${endpoint} answers (OpenCTI ${version}); the token is accepted`),
+          Effect.provide(platform)
+        )
+      )
+    )
+    if (settings.connector.sendToQueue && settings.connector.queueProtocol === "amqp") {
+      outcomes.push(
+        yield* probe(
+          "RabbitMQ",
+          probeRabbitMq.pipe(
+            Effect.map(({ endpoint, pushQueue, pushQueueMessages }) =>
+              `${endpoint} accepts the connector; push queue ${pushQueue} holds ${pushQueueMessages} messages`
+            ),
+            Effect.provide(platform)
+          )
+        )
+      )
+    }
+  }
+  yield* printOutcomes(outcomes)
+  if (outcomes.some((outcome) => !outcome.ok)) {
+    return yield* new CommandFailed({ exitCode: ExitCode.failure, reason: "a service check failed" })
+  }
+})
 
 export const makeCli = (options: { readonly env: CommandEnvironment["env"]; readonly version: string }) => {
   const root = Command.make("spycloud-connector", { config: configOption }).pipe(
@@ -25,18 +94,63 @@ export const makeCli = (options: { readonly env: CommandEnvironment["env"]; read
       env: options.env
     }))
 
-  const check = Command.make("check", { config: configOption }, ({ config }) =>
-    Effect.gen(function*() {
-      const env = yield* environment(config)
-      yield* reportConfigInvalid(printConfiguration.pipe(Effect.provide(Layer.fresh(configLayer(env)))))
-    })).pipe(
+  /** Configuration (exit 2 when invalid) and logging for a command, then the command itself (exit 1 on failure). */
+  const withConfiguration = <A, E extends { readonly message: string }, R>(
+    own: Option.Option<string>,
+    what: string,
+    body: Effect.Effect<A, E, R>
+  ) =>
+    Effect.flatMap(environment(own), (env) =>
+      body.pipe(
+        reportFailure(what),
+        Effect.provide(loggingLayer),
+        Effect.provide(Layer.fresh(configLayer(env))),
+        reportConfigInvalid
+      ))
+
+  const run = Command.make("run", { config: configOption }, ({ config }) =>
+    withConfiguration(
+      config,
+      "run",
+      Effect.gen(function*() {
+        const settings = yield* ConnectorConfig
+        if (isRunAndTerminate(settings)) return yield* singlePass
+        return yield* runForever.pipe(
+          Effect.provide(Layer.merge(appLayer({ runAndTerminate: false }), Prometheus.layer))
+        )
+      })
+    )).pipe(
       Command.withDescription(
-        "Validate the configuration and print it with every secret redacted, then probe SpyCloud, OpenCTI and " +
-          "RabbitMQ. Exits 0 when everything is usable, 2 on a configuration error, 1 when a service fails."
+        "Run the connector: register with OpenCTI, ping it every 40 s, import at once and then every " +
+          "CONNECTOR_DURATION_PERIOD after the previous pass ended. Stops cleanly on SIGTERM/SIGINT. " +
+          "Offline (no OPENCTI_URL), passes write bundles to the directory and keep the state in a file."
       )
     )
 
-  return Command.run(root.pipe(Command.withSubcommands([check])), {
+  const once = Command.make(
+    "once",
+    { config: configOption },
+    ({ config }) => withConfiguration(config, "once", singlePass)
+  )
+    .pipe(
+      Command.withDescription(
+        "Run one import pass, then exit: 0 on success, 1 with a one-line reason on failure " +
+          "(the same as CONNECTOR_RUN_AND_TERMINATE=true)."
+      )
+    )
+
+  const check = Command.make(
+    "check",
+    { config: configOption },
+    ({ config }) => withConfiguration(config, "check", Effect.zipRight(printConfiguration, probeServices))
+  ).pipe(
+    Command.withDescription(
+      "Validate the configuration and print it with every secret redacted, then probe SpyCloud, OpenCTI and " +
+        "RabbitMQ. Exits 0 when everything is usable, 2 on a configuration error, 1 when a service fails."
+    )
+  )
+
+  return Command.run(root.pipe(Command.withSubcommands([run, once, check])), {
     name: "spycloud-connector",
     version: options.version
   })

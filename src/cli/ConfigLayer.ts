@@ -42,3 +42,16 @@ export const reportConfigInvalid = <A, E, R>(effect: Effect.Effect<A, E | Config
         Effect.zipRight(new CommandFailed({ exitCode: ExitCode.config, reason: "invalid configuration" }))
       )
   ) as Effect.Effect<A, Exclude<E, ConfigInvalid> | CommandFailed, R>
+
+/** Prints a runtime failure as one line and turns it into exit code 1. */
+export const reportFailure =
+  <A, E extends { readonly message: string }, R>(what: string) =>
+  (effect: Effect.Effect<A, E, R>): Effect.Effect<A, CommandFailed, R> =>
+    Effect.catchAll(effect, (error) => {
+      if ((error as { _tag?: string })._tag === "CommandFailed") return Effect.fail(error as unknown as CommandFailed)
+      const reason = `${what} failed: ${error.message}`
+      return Effect.zipRight(
+        Effect.logError(reason),
+        Effect.zipRight(Console.error(reason), new CommandFailed({ exitCode: ExitCode.failure, reason }))
+      )
+    })

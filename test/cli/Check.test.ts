@@ -17,7 +17,7 @@ describe("spycloud-connector (binary)", () => {
   it("--help lists the commands", async () => {
     const result = await runBinary(["--help"])
     expect(result.code).toBe(0)
-    for (const command of ["check"]) expect(result.stdout).toMatch(new RegExp(`- ${command}\\b`))
+    for (const command of ["run", "once", "check"]) expect(result.stdout).toMatch(new RegExp(`- ${command}\\b`))
   })
 
   it("check --help explains the command", async () => {
