@@ -65,10 +65,17 @@ const describeWindow = (spec: WindowSpec) => {
   return `${spec.field === "publish" ? "published" : "modified"} ${days}${type}${severity}`
 }
 
+/**
+ * A window's query. SpyCloud does not document whether `until` is inclusive, and publish dates are
+ * midnight-stamped, so a window ends at 23:59:59 of its last day: that covers the day either way and never
+ * reaches the next one, so consecutive windows neither miss nor repeat a day.
+ */
 const toQuery = (spec: WindowSpec): BreachQuery => ({
   dateField: spec.field,
   since: dayText(spec.first),
-  until: Option.some(Option.match(spec.until, { onNone: () => dayText(spec.last + 1), onSome: instantText })),
+  until: Option.some(
+    Option.match(spec.until, { onNone: () => `${dayText(spec.last)}T23:59:59Z`, onSome: instantText })
+  ),
   severity: spec.severity,
   watchlistType: spec.watchlistType
 })

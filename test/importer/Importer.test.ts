@@ -70,8 +70,8 @@ const expectedIncidents = (ids: ReadonlyArray<string>) => ids.map(recordIncident
 
 const untilOf = (query: BreachQuery) => Option.getOrThrow(query.until)
 
-/** Whether a (non-final) window's query reads `day`: since ≤ day < until. */
-const covers = (query: BreachQuery, day: string) => query.since <= day && day < untilOf(query).slice(0, 10)
+/** Whether a window's query reads `day`: since ≤ day ≤ the day of until. */
+const covers = (query: BreachQuery, day: string) => query.since <= day && day <= untilOf(query).slice(0, 10)
 
 describe("Importer", () => {
   it.effect("imports every record of the range in ascending day windows, ending on the newest day", () =>
@@ -89,7 +89,7 @@ describe("Importer", () => {
       const last = publishQueries.at(-1)!
       expect(last.since).toBe(TODAY)
       expect(untilOf(last)).toBe("2026-11-28T11:45:00Z")
-      for (const query of publishQueries.slice(0, -1)) expect(untilOf(query)).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+      for (const query of publishQueries.slice(0, -1)) expect(untilOf(query)).toMatch(/^\d{4}-\d{2}-\d{2}T23:59:59Z$/)
       // Each completed window moved the checkpoint forward; the newest day stays the checkpoint.
       const checkpoints = run.state.history.map((state) => state.last_import_date as string)
       expect([...checkpoints].sort()).toEqual(checkpoints)
@@ -98,14 +98,21 @@ describe("Importer", () => {
       expect(run.works.calls.at(-1)!.message).toContain(`${summary.records} records`)
     }))
 
-  it.effect("overlaps windows only on their boundary day: an incident is sent at most twice", () =>
+  it.effect("covers the range without gaps or repeats: each incident is sent once in a pass", () =>
     Effect.gen(function*() {
       const run = pass({ env: { SPYCLOUD_WINDOW_MAX_RECORDS: "500" } })
-      Either.getOrThrow(yield* run.result)
-      const twice = [...incidentCounts(run.sink.bundles).values()].filter((count) => count > 1)
-      expect(Math.max(...incidentCounts(run.sink.bundles).values())).toBeLessThanOrEqual(2)
-      const boundaries = run.client.queries.filter((q) => q.dateField === "publish").length - 1
-      expect(twice.length).toBeLessThanOrEqual(boundaries * Math.ceil(3000 / 60) * 2)
+      const summary = Either.getOrThrow(yield* run.result)
+      const counts = incidentCounts(run.sink.bundles)
+      expect(summary.windows).toBeGreaterThan(5)
+      expect([...counts.values()].every((count) => count === 1)).toBe(true)
+      expect(counts.size).toBe(run.dataset.documentIds({ since: run.dataset.startDate }).length)
+      // Consecutive windows are adjacent days: one ends on day d (23:59:59), the next starts on d + 1.
+      const completed = run.client.queries.filter((q) => q.dateField === "publish")
+      for (let i = 1; i < completed.length; i++) {
+        const previousEnd = Date.parse(untilOf(completed[i - 1]!).slice(0, 10))
+        const start = Date.parse(completed[i]!.since)
+        expect(start === previousEnd + 86_400_000 || start <= previousEnd).toBe(true)
+      }
     }))
 
   it.effect("advances the checkpoint only after the sink accepted a whole window", () =>
@@ -277,7 +284,9 @@ describe("Importer", () => {
         expect(modification.at(-1)!.since).toBe(TODAY)
         const counts = incidentCounts(run.sink.bundles)
         for (
-          const id of expectedIncidents(run.dataset.documentIds({ sinceModification: "2026-11-25" }))
+          const id of expectedIncidents(
+            run.dataset.documentIds({ sinceModification: "2026-11-25", untilModification: "2026-11-28T11:45:00Z" })
+          )
         ) expect(counts.has(id)).toBe(true)
         expect(Option.getOrThrow(run.state.current()).last_modification_date).toBe("2026-11-28T00:00:00+00:00")
 
