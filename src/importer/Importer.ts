@@ -3,14 +3,16 @@
  * now − 15 min, per watchlist type, converts each page to bundles, hands them to the sink, and advances
  * the checkpoint only once a whole window was accepted. Then the same for modified records, once a day.
  */
-import { Clock, Context, DateTime, Duration, Effect, Either, Layer, Option, Schedule, Stream } from "effect"
+import { Clock, Context, DateTime, Duration, Effect, Either, Layer, Metric, Option, Schedule, Stream } from "effect"
 import { ConnectorConfig, type Settings } from "../config/ConnectorConfig.js"
 import { SEVERITY_LEVELS, type WatchlistType } from "../config/Settings.js"
 import type { BreachRecord } from "../spycloud/BreachRecord.js"
 import { type BreachPage, type BreachQuery, SpycloudClient } from "../spycloud/SpycloudClient.js"
 import type { SpycloudError } from "../spycloud/SpycloudError.js"
+import { totalRetries } from "../spycloud/SpycloudMetrics.js"
 import { type BundlePacker, makeBundlePacker } from "../stix/BundleAssembler.js"
 import { makeMappingContext, type MappingContext } from "../stix/MappingContext.js"
+import * as Metrics from "../telemetry/Metrics.js"
 import { BundleSink } from "./BundleSink.js"
 import { checkpointKey, type DateField, readCheckpoint, withCheckpoint } from "./Checkpoints.js"
 import { ConnectorState, type StateData } from "./ConnectorState.js"
@@ -126,6 +128,7 @@ export const make = Effect.gen(function*() {
       if (page.records.length === 0) return []
       const catalogs = yield* catalogsFor(page.records, stats)
       const converted = convertPage(page.records, catalogs, mapping, packer, stats)
+      yield* Metric.incrementBy(Metrics.recordsSent, page.records.length - converted.unmappable.length)
       for (const skipped of converted.unmappable) {
         yield* Effect.logWarning("Skipped a breach record that cannot be mapped to STIX", {
           document_id: Option.getOrElse(skipped.documentId, () => "(unreadable)"),
@@ -176,7 +179,10 @@ export const make = Effect.gen(function*() {
             case "CursorExpired":
               return Effect.succeed({ _tag: "CursorExpired" })
             default:
-              return Effect.fail(failWith(`window ${describeWindow(spec)}`)(error))
+              return Effect.zipRight(
+                Metric.increment(Metrics.clientErrors),
+                Effect.fail(failWith(`window ${describeWindow(spec)}`)(error))
+              )
           }
         })
       )
@@ -231,6 +237,7 @@ export const make = Effect.gen(function*() {
 
   const runPass = Effect.gen(function*() {
     const startedAt = yield* Clock.currentTimeMillis
+    const retriesBefore = yield* totalRetries
     const stats = new PassStats(startedAt)
     const seenNotes = new Set<string>()
     const newestMillis = startedAt - Duration.toMillis(INGESTION_LAG)
@@ -371,9 +378,10 @@ export const make = Effect.gen(function*() {
       Effect.zipRight(Effect.forkScoped(progress), Effect.forEach(types, importType, { discard: true }))
     )
 
-    const finishedAt = (summary: (now: number) => PassSummary) => Effect.map(Clock.currentTimeMillis, summary)
+    const finishedAt = (summary: (now: number, retries: number) => PassSummary) =>
+      Effect.zipWith(Clock.currentTimeMillis, totalRetries, (now, retries) => summary(now, retries - retriesBefore))
     return yield* importAll.pipe(
-      Effect.zipRight(finishedAt((now) => stats.summary(now, 0))),
+      Effect.zipRight(finishedAt((now, retries) => stats.summary(now, retries))),
       Effect.tap((summary) =>
         Effect.zipRight(
           Effect.logInfo(`Pass finished: ${summaryLine(summary)}`),
@@ -381,7 +389,7 @@ export const make = Effect.gen(function*() {
         )
       ),
       Effect.tapError((error) =>
-        finishedAt((now) => stats.summary(now, 0)).pipe(
+        finishedAt((now, retries) => stats.summary(now, retries)).pipe(
           Effect.flatMap((summary) =>
             works.finish(workId, `Pass failed: ${error.reason} (before failing: ${summaryLine(summary)})`, true)
           )

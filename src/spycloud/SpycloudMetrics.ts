@@ -58,3 +58,14 @@ export const recordRequest = (endpoint: Endpoint, status: string, seconds: numbe
 /** Records one retry of a request to `endpoint`. */
 export const recordRetry = (endpoint: Endpoint, reason: string): Effect.Effect<void> =>
   Metric.increment(Metric.tagged(Metric.tagged(retries, "endpoint", endpoint), "reason", reason))
+
+/** Every retry so far, whatever its endpoint and reason (the pass summary reports the difference). */
+export const totalRetries: Effect.Effect<number> = Effect.map(
+  Metric.snapshot,
+  (pairs) =>
+    pairs.reduce((total, pair) => {
+      if (pair.metricKey.name !== "spycloud_retries_total") return total
+      const count = (pair.metricState as { readonly count?: unknown }).count
+      return total + (typeof count === "number" ? count : typeof count === "bigint" ? Number(count) : 0)
+    }, 0)
+)

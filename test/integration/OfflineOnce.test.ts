@@ -124,6 +124,7 @@ describe("once, offline, against the SpyCloud stand-in", () => {
     expect(result.code, result.stderr).toBe(0)
     const faults = new Set(server.requests().flatMap((request) => request.fault === undefined ? [] : [request.fault]))
     expect(faults.size).toBe(8)
+    expect(summaryNumber(result.stdout, "SpyCloud retries")).toBeGreaterThan(0)
     expect(missing(expectedIncidents(server), occurrences(readBundles(directory), "incident"))).toEqual([])
   })
 
