@@ -7,6 +7,7 @@ import { isRunAndTerminate, runAndTerminate, runForever } from "../importer/Sche
 import * as OpenCti from "../opencti/OpenCti.js"
 import { probeOpenCti, probeRabbitMq } from "../opencti/Probes.js"
 import { SpycloudClient } from "../spycloud/SpycloudClient.js"
+import * as Heartbeat from "../telemetry/Heartbeat.js"
 import * as Prometheus from "../telemetry/Prometheus.js"
 import { appLayer, spycloudLayer } from "./AppLayer.js"
 import { printConfiguration } from "./CheckCommand.js"
@@ -116,7 +117,7 @@ export const makeCli = (options: { readonly env: CommandEnvironment["env"]; read
         const settings = yield* ConnectorConfig
         if (isRunAndTerminate(settings)) return yield* singlePass
         return yield* runForever.pipe(
-          Effect.provide(Layer.merge(appLayer({ runAndTerminate: false }), Prometheus.layer))
+          Effect.provide(Layer.mergeAll(appLayer({ runAndTerminate: false }), Prometheus.layer, Heartbeat.layer()))
         )
       })
     )).pipe(
