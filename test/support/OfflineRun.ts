@@ -5,9 +5,11 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { afterEach } from "vitest"
 import { STATE_FILE_NAME } from "../../src/config/ConnectorConfig.js"
+import { recordIncidentId } from "../../src/stix/StixId.js"
 import type { StixBundle, StixObject } from "../../src/stix/StixObject.js"
-import type { SpycloudStandIn } from "./spycloud/SpycloudStandIn.js"
+import { type SpycloudStandIn, type StandInOptions, startSpycloudStandIn } from "./spycloud/SpycloudStandIn.js"
 
 export const tempDirectory = (prefix: string) => mkdtempSync(join(tmpdir(), `${prefix}-`))
 
@@ -59,3 +61,28 @@ export const summaryNumber = (stdout: string, label: string): number => {
   if (!match) throw new Error(`no "${label}" in the summary:\n${stdout}`)
   return Number(match[1])
 }
+
+/** Starts SpyCloud stand-ins that are stopped after each test of the calling file. */
+export const standInsForEachTest = () => {
+  const started: Array<SpycloudStandIn> = []
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((standIn) => standIn.stop()))
+  })
+  return async (options: StandInOptions) => {
+    const standIn = await startSpycloudStandIn(options)
+    started.push(standIn)
+    return standIn
+  }
+}
+
+/** The incident ids of every well-formed record published on or after `since`. */
+export const expectedIncidents = (server: SpycloudStandIn, since = server.dataset.startDate) =>
+  server.dataset.documentIds({ since }).map(recordIncidentId)
+
+/** Expected ids absent from what was written. */
+export const missing = (expected: ReadonlyArray<string>, present: ReadonlyMap<string, number>) =>
+  expected.filter((id) => !present.has(id))
+
+/** First-page watchlist requests (the windows' queries) the stand-in received. */
+export const watchlistRequests = (server: SpycloudStandIn) =>
+  server.requests().filter((request) => request.endpoint === "watchlist" && request.query.cursor === undefined)
