@@ -55,6 +55,13 @@ interface WindowSpec {
   readonly splittable: boolean
 }
 
+/** What the windows of one pass share: its OpenCTI work, its counters, the notes already logged. */
+interface Pass {
+  readonly workId: Option.Option<string>
+  readonly stats: PassStats
+  readonly seenNotes: Set<string>
+}
+
 class TooManyHits {
   readonly _tag = "TooManyHits"
   constructor(readonly hits: number) {}
@@ -116,7 +123,7 @@ export const make = Effect.gen(function*() {
       new Map()
     )
 
-  const processPage = (page: BreachPage, packer: BundlePacker, stats: PassStats, seenNotes: Set<string>) =>
+  const processPage = (page: BreachPage, packer: BundlePacker, { seenNotes, stats }: Pass) =>
     Effect.gen(function*() {
       for (const skipped of page.skipped) {
         stats.skipRecord("invalid-record")
@@ -145,8 +152,9 @@ export const make = Effect.gen(function*() {
     })
 
   /** Imports one window: pages → bundles → sink. Only errors that end the pass fail the effect. */
-  const importWindow = (spec: WindowSpec, workId: Option.Option<string>, stats: PassStats, seenNotes: Set<string>) =>
+  const importWindow = (spec: WindowSpec, pass: Pass) =>
     Effect.suspend(() => {
+      const { stats, workId } = pass
       let hits = 0
       stats.currentWindow = describeWindow(spec)
       const packer = makeBundlePacker(mapping, maxObjects)
@@ -157,7 +165,7 @@ export const make = Effect.gen(function*() {
           hits = page.hits
           return spec.splittable && page.hits > maxHits ? Effect.fail(new TooManyHits(page.hits)) : Effect.void
         }),
-        Stream.mapEffect((page) => processPage(page, packer, stats, seenNotes)),
+        Stream.mapEffect((page) => processPage(page, packer, pass)),
         Stream.flattenIterables,
         // The window's last, partly filled bundle: sent before the window counts as done.
         Stream.concat(Stream.suspend(() => Stream.fromIterable(Option.toArray(Option.fromNullable(packer.flush()))))),
@@ -189,28 +197,18 @@ export const make = Effect.gen(function*() {
     })
 
   /** Runs a window until it completes, restarting it when its cursor expires. */
-  const importWindowWithRestarts = (
-    spec: WindowSpec,
-    workId: Option.Option<string>,
-    stats: PassStats,
-    seenNotes: Set<string>
-  ) =>
+  const importWindowWithRestarts = (spec: WindowSpec, pass: Pass) =>
     Effect.gen(function*() {
       for (let restarts = 0;; restarts++) {
-        const outcome = yield* importWindow(spec, workId, stats, seenNotes)
+        const outcome = yield* importWindow(spec, pass)
         if (outcome._tag !== "CursorExpired" || restarts >= MAX_CURSOR_RESTARTS) return outcome
-        stats.cursorRestarts++
+        pass.stats.cursorRestarts++
         yield* Effect.logInfo("SpyCloud cursor expired; restarting the window", { window: describeWindow(spec) })
       }
     })
 
   /** A single day that keeps timing out (or losing its cursor): one query per severity. */
-  const importDayBySeverity = (
-    spec: WindowSpec,
-    workId: Option.Option<string>,
-    stats: PassStats,
-    seenNotes: Set<string>
-  ) =>
+  const importDayBySeverity = (spec: WindowSpec, pass: Pass) =>
     Effect.gen(function*() {
       const severities = spec.severity.length > 0 ? spec.severity : SEVERITY_LEVELS
       if (severities.length < 2) {
@@ -218,13 +216,13 @@ export const make = Effect.gen(function*() {
           reason: `SpyCloud keeps timing out on window ${describeWindow(spec)}, which cannot be split further`
         })
       }
-      stats.splits++
+      pass.stats.splits++
       yield* Effect.logWarning("A single day keeps timing out; querying it one severity at a time", {
         window: describeWindow(spec)
       })
       for (const severity of severities) {
         const part = { ...spec, severity: [severity], splittable: false }
-        const outcome = yield* importWindowWithRestarts(part, workId, stats, seenNotes)
+        const outcome = yield* importWindowWithRestarts(part, pass)
         if (outcome._tag !== "Done") {
           return yield* new PassFailed({
             reason: `SpyCloud keeps ${outcome._tag === "TimedOut" ? "timing out" : "losing the cursor"} on window ${
@@ -239,12 +237,12 @@ export const make = Effect.gen(function*() {
     const startedAt = yield* Clock.currentTimeMillis
     const retriesBefore = yield* totalRetries
     const stats = new PassStats(startedAt)
-    const seenNotes = new Set<string>()
     const newestMillis = startedAt - Duration.toMillis(INGESTION_LAG)
     const lastDay = dayOf(newestMillis)
     const workId = yield* works.start(`${settings.connector.name} run @ ${instantText(startedAt)}`).pipe(
       Effect.mapError(failWith("cannot open the OpenCTI work"))
     )
+    const pass: Pass = { workId, stats, seenNotes: new Set() }
 
     let current: StateData = Option.getOrElse(
       yield* state.get.pipe(Effect.mapError(failWith("cannot read the connector state"))),
@@ -273,7 +271,7 @@ export const make = Effect.gen(function*() {
         while (cursor < lastDay) {
           const last = Math.min(cursor + size - 1, lastDay - 1)
           const spec: WindowSpec = { ...base, first: cursor, last, until: Option.none(), splittable: last > cursor }
-          const outcome = yield* importWindowWithRestarts(spec, workId, stats, seenNotes)
+          const outcome = yield* importWindowWithRestarts(spec, pass)
           if (outcome._tag === "Done") {
             stats.windows++
             cursor = last + 1
@@ -294,7 +292,7 @@ export const make = Effect.gen(function*() {
             )
             continue
           }
-          yield* importDayBySeverity(spec, workId, stats, seenNotes)
+          yield* importDayBySeverity(spec, pass)
           stats.windows++
           cursor = last + 1
           yield* checkpoint(key, cursor)
@@ -308,8 +306,8 @@ export const make = Effect.gen(function*() {
           until: Option.some(newestMillis),
           splittable: false
         }
-        const outcome = yield* importWindowWithRestarts(newest, workId, stats, seenNotes)
-        if (outcome._tag !== "Done") yield* importDayBySeverity(newest, workId, stats, seenNotes)
+        const outcome = yield* importWindowWithRestarts(newest, pass)
+        if (outcome._tag !== "Done") yield* importDayBySeverity(newest, pass)
         stats.windows++
         if (
           readCheckpoint(current, key).pipe(Either.getOrElse(() => Option.none<Day>()), Option.getOrUndefined) !==
