@@ -3,7 +3,7 @@
  * now − 15 min, per watchlist type, converts each page to bundles, hands them to the sink, and advances
  * the checkpoint only once a whole window was accepted. Then the same for modified records, once a day.
  */
-import { Clock, Context, DateTime, Duration, Effect, Either, Layer, Option, Schedule, Stream } from "effect"
+import { Clock, Context, DateTime, Duration, Effect, Either, Layer, Metric, Option, Schedule, Stream } from "effect"
 import { ConnectorConfig, type Settings } from "../config/ConnectorConfig.js"
 import { SEVERITY_LEVELS, type WatchlistType } from "../config/Settings.js"
 import type { BreachRecord } from "../spycloud/BreachRecord.js"
@@ -11,6 +11,7 @@ import { type BreachPage, type BreachQuery, SpycloudClient } from "../spycloud/S
 import type { SpycloudError } from "../spycloud/SpycloudError.js"
 import { type BundlePacker, makeBundlePacker } from "../stix/BundleAssembler.js"
 import { makeMappingContext, type MappingContext } from "../stix/MappingContext.js"
+import * as Metrics from "../telemetry/Metrics.js"
 import { BundleSink } from "./BundleSink.js"
 import { checkpointKey, type DateField, readCheckpoint, withCheckpoint } from "./Checkpoints.js"
 import { ConnectorState, type StateData } from "./ConnectorState.js"
@@ -154,7 +155,11 @@ export const make = Effect.gen(function*() {
         Stream.buffer({ capacity: 2 }),
         Stream.mapEffect((bundle) =>
           sink.send(bundle, workId).pipe(
-            Effect.tap(() => stats.bundles++),
+            Effect.tap(() => {
+              stats.bundles++
+              // pycti's records_sent_total: the STIX objects a connector sent.
+              return Metric.incrementBy(Metrics.recordsSent, bundle.objects.length)
+            }),
             Effect.mapError(failWith(`window ${describeWindow(spec)}`))
           )
         ),
