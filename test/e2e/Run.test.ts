@@ -79,6 +79,8 @@ describeWithShared("run with OpenCTI (built binary, real RabbitMQ)", () => {
     try {
       // Several passes, each in its own work closed with a summary; the first imported everything.
       await waitForOutput(running, () => logged(running, "Pass finished") >= 2)
+      // The log line comes first, then the work is closed.
+      await eventually(() => worksOf(platform, id)[1]?.processed === true, "the second work to be closed")
       const [first, second] = worksOf(platform, id)
       expect(first).toMatchObject({ processed: true, errors: [] })
       expect(second).toMatchObject({ processed: true, errors: [] })
