@@ -3,7 +3,7 @@
  * works) or with OpenCTI (registration, state through pings, works, RabbitMQ or API sink, and the
  * directory sink too when asked). Built once per command at the edge.
  */
-import { Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { ConnectorConfig, isOffline } from "../config/ConnectorConfig.js"
 import { BundleSink } from "../importer/BundleSink.js"
 import * as DirectorySink from "../importer/DirectorySink.js"
@@ -27,7 +27,7 @@ export const spycloudLayer = SpycloudClientLive.layer.pipe(Layer.provide(Spyclou
 const offlineServices = Layer.mergeAll(DirectorySink.layer, FileState.layer, NoWorkTracker.layer, RunHooks.offlineLayer)
 
 /** With OpenCTI: the queue sink (RabbitMQ or API) and/or the directory sink, which records the applicant. */
-const platformSink = Layer.effect(
+const platformSink = Layer.scoped(
   BundleSink,
   Effect.gen(function*() {
     const settings = yield* ConnectorConfig
@@ -43,7 +43,11 @@ const platformSink = Layer.effect(
         })
       )
     }
-    if (settings.connector.sendToQueue) sinks.push(yield* Effect.provide(BundleSink, OpenCti.sinkLayer))
+    if (settings.connector.sendToQueue) {
+      // Built in this layer's scope: the RabbitMQ connection must live (and be closed) with the app, not
+      // with this constructor, or it is never closed and keeps the process from exiting.
+      sinks.push(Context.get(yield* Layer.build(OpenCti.sinkLayer), BundleSink))
+    }
     return fanOut(sinks)
   })
 )

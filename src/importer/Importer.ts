@@ -172,7 +172,11 @@ export const make = Effect.gen(function*() {
         Stream.buffer({ capacity: 2 }),
         Stream.mapEffect((bundle) =>
           sink.send(bundle, workId).pipe(
-            Effect.tap(() => stats.bundles++),
+            Effect.tap(() => {
+              stats.bundles++
+              // pycti's records_sent_total: the STIX objects a connector sent.
+              return Metric.incrementBy(Metrics.recordsSent, bundle.objects.length)
+            }),
             Effect.mapError(failWith(`window ${describeWindow(spec)}`))
           )
         ),

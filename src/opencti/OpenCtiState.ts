@@ -7,6 +7,8 @@
  * - when the platform answers a state other than the one sent, an administrator reset it: the local state
  *   becomes none and the next ping sends `"null"`. Unlike pycti's `force_ping`, we never send the old
  *   state again afterwards, and a pass that was running when the reset happened cannot checkpoint over it.
+ *   The exception is the first answer of a process that started without a state: a reset cannot undo
+ *   anything then, so a mismatch is the platform's pending reset flag, and the state is sent once more.
  * Pings never overlap (a semaphore), so an older state can never land on the platform after a newer one.
  */
 import canonicalize from "canonicalize"
@@ -78,13 +80,25 @@ export const make = (
     const resets = yield* Ref.make(0)
     const resetsSeenByReader = yield* Ref.make(0)
     const lock = yield* Effect.makeSemaphore(1)
+    // A reset leaves a flag on the platform that swallows the next ping (the state sent is not stored). When
+    // this process started without a state, a reset before its first ping was answered can undo nothing: a
+    // mismatch then is that flag (typically a reset made while the connector was stopped), and the same
+    // state is pinged again instead of failing the first checkpoint.
+    const startedWithoutState = yield* Ref.make(Option.isNone(yield* Ref.get(current)))
+
+    const send = (sent: Option.Option<StateData>) =>
+      Effect.gen(function*() {
+        const answer = yield* client.ping(stateText(sent), toConnectorInfoInput(yield* Ref.get(info)))
+        yield* Metric.increment(Metrics.pingApi)
+        return sameState(parseState(answer.connectorState), sent)
+      })
 
     /** One ping with the current state; true when the platform kept it, false when it was reset there. */
     const pingOnce: Effect.Effect<boolean, OpenCtiError> = Effect.gen(function*() {
       const sent = yield* Ref.get(current)
-      const answer = yield* client.ping(stateText(sent), toConnectorInfoInput(yield* Ref.get(info)))
-      yield* Metric.increment(Metrics.pingApi)
-      if (sameState(parseState(answer.connectorState), sent)) return true
+      const kept = yield* send(sent)
+      const resendable = yield* Ref.getAndSet(startedWithoutState, false)
+      if (kept || (resendable && (yield* send(sent)))) return true
       yield* Ref.set(current, Option.none())
       yield* Ref.update(resets, (n) => n + 1)
       yield* Effect.logWarning("Connector state has been remotely reset")

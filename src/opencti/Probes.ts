@@ -5,9 +5,8 @@
  *   and the push queue (both declared by the platform at registration).
  */
 import amqp from "amqplib"
-import { Duration, Effect } from "effect"
+import { Data, Duration, Effect } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
-import { SinkError } from "../importer/BundleSink.js"
 import { connectArguments, describeEndpoint, resolveEndpoint } from "./AmqpEndpoint.js"
 import { OpenCtiClient } from "./OpenCtiClient.js"
 import type { OpenCtiError } from "./OpenCtiError.js"
@@ -32,13 +31,20 @@ export interface RabbitMqProbe {
 
 const PROBE_TIMEOUT = Duration.seconds(15)
 
-export const probeRabbitMq: Effect.Effect<RabbitMqProbe, SinkError, OpenCtiRegistration | ConnectorConfig> = Effect
+/** Why RabbitMQ cannot be used as configured; the reason names the endpoint, never the password. */
+export class RabbitMqFailed extends Data.TaggedError("RabbitMqFailed")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+export const probeRabbitMq: Effect.Effect<RabbitMqProbe, RabbitMqFailed, OpenCtiRegistration | ConnectorConfig> = Effect
   .gen(function*() {
     const registration = yield* OpenCtiRegistration
     const settings = yield* ConnectorConfig
     const endpoint = resolveEndpoint(registration.config.connection, settings.mq)
     const where = describeEndpoint(endpoint)
-    const fail = (reason: string) => new SinkError({ sink: "amqp", reason })
+    const fail = (reason: string) => new RabbitMqFailed({ reason })
     const args = yield* connectArguments(endpoint, `${settings.connector.name} check`).pipe(Effect.mapError(fail))
     const messages = yield* Effect.acquireUseRelease(
       Effect.tryPromise({

@@ -184,6 +184,26 @@ describe("OpenCtiState over a platform", () => {
       expect(yield* state.get).toEqual(Option.none())
     }))
 
+  it.scoped("a reset made while the connector was stopped does not fail its first checkpoint", () =>
+    Effect.gen(function*() {
+      const logs: Array<string> = []
+      const fake = fakePlatform("{\"last_import_date\": \"2024-01-01T00:00:00Z\"}")
+      fake.platform.reset()
+      const state = yield* Effect.provide(
+        ConnectorState,
+        yield* Layer.build(stateLayer(fake, { background: false }, logs))
+      )
+      expect(yield* state.get).toEqual(Option.none())
+      yield* state.set({ last_import_date: "2020-01-01T00:00:00Z" })
+      expect(JSON.parse(fake.platform.stored!)).toEqual({ last_import_date: "2020-01-01T00:00:00Z" })
+      expect(logs).not.toContain("Connector state has been remotely reset")
+      // Only the first answer may be the flag of an earlier reset: a later reset still stops the pass.
+      fake.platform.reset()
+      const exit = yield* Effect.exit(state.set({ last_import_date: "2020-02-01T00:00:00Z" }))
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(fake.platform.stored).toBe("")
+    }))
+
   it.scoped("background ping failures are logged and counted, and the next tick pings again", () =>
     Effect.gen(function*() {
       const logs: Array<string> = []

@@ -64,6 +64,8 @@ describeWithShared("check probes", () => {
       const env = openCtiEnv(platform, { MQ_PORT: String(port), MQ_PASS: "mq-secret-77" })
       const error = errorOf(yield* Effect.exit(Effect.provide(probeRabbitMq, openCtiLayer(env))))
       expect(error.reason).toContain(`cannot connect to RabbitMQ at amqp://guest@127.0.0.1:${port}/%2F`)
+      // What `check` prints: the reason itself, not a bundle delivery failure (no bundle is involved).
+      expect(error.message).toBe(error.reason)
       expect(error.message).not.toContain("mq-secret-77")
     }))
 

@@ -109,6 +109,12 @@ export interface OpenCtiStandIn {
   readonly pushedBundles: ReadonlyArray<PushedBundle>
   /** The calls of one operation, in order. */
   readonly callsOf: (operation: string) => ReadonlyArray<RecordedCall>
+  /**
+   * Calls `listener` with every call as it is recorded, before it is answered, so that a test can act at
+   * an exact point of the protocol (e.g. while the connector waits for this answer). Returns a function
+   * that removes the listener.
+   */
+  readonly onCall: (listener: (call: RecordedCall) => void) => () => void
   /** What an administrator's "reset state" does: empty state, reset flag, purged queues. */
   readonly resetState: (connectorId: string) => Promise<void>
   /** The state as stored (as if an earlier connector had pinged it). */
@@ -168,6 +174,7 @@ export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): 
   }
 
   const calls: Array<RecordedCall> = []
+  const callListeners = new Set<(call: RecordedCall) => void>()
   const invalidRequests: Array<InvalidRequest> = []
   const connectors = new Map<string, ConnectorRecord>()
   const works = new Map<string, WorkRecord>()
@@ -396,8 +403,11 @@ export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): 
     }
     const document = typeof payload.query === "string" ? payload.query : ""
     const variables = (payload.variables ?? {}) as Record<string, unknown>
-    const record = (operation: string, status: number) =>
-      calls.push({ operation, document, variables, headers: { ...request.headers }, status, at: new Date() })
+    const record = (operation: string, status: number) => {
+      const call = { operation, document, variables, headers: { ...request.headers }, status, at: new Date() }
+      calls.push(call)
+      for (const listener of callListeners) listener(call)
+    }
     const invalid = (errors: ReadonlyArray<string>) => {
       invalidRequests.push({ document, variables: payload.variables, errors })
       record("(invalid)", 400)
@@ -472,6 +482,10 @@ export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): 
     works,
     pushedBundles,
     callsOf: (operation) => calls.filter((call) => call.operation === operation),
+    onCall: (listener) => {
+      callListeners.add(listener)
+      return () => callListeners.delete(listener)
+    },
     resetState: async (connectorId) => {
       const connector = knownConnector(connectorId)
       connector.state = ""

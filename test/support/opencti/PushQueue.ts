@@ -2,7 +2,7 @@
  * Reads a connector's push queue the way OpenCTI's worker does (opencti-protocol.md §7.5): each message
  * is a JSON envelope whose `content` is a base64 STIX bundle; a bundle without objects is an error.
  */
-import amqp from "amqplib"
+import amqp, { type Channel } from "amqplib"
 import { LOCAL_AMQP_URL } from "./OpenCtiStandIn.js"
 
 export interface DrainedMessage {
@@ -49,8 +49,9 @@ export const drainPushQueue = async (
 ): Promise<Drained> => {
   // Without noDelay, Nagle's algorithm and delayed ACKs make each round trip take ~40 ms.
   const model = await amqp.connect(options.amqpUrl ?? LOCAL_AMQP_URL, { noDelay: true })
+  let channel: Channel | undefined
   try {
-    const channel = await model.createChannel()
+    channel = await model.createChannel()
     const messages: Array<DrainedMessage> = []
     const count = options.expected ?? (options.until ? Infinity : (await channel.checkQueue(queue)).messageCount)
     const done = () => messages.length >= count || (options.until?.(messages) ?? false)
@@ -58,7 +59,7 @@ export const drainPushQueue = async (
       await channel.prefetch(500)
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, options.timeoutMs ?? 10_000)
-        channel.consume(queue, (message) => {
+        channel!.consume(queue, (message) => {
           if (message === null || done()) return
           try {
             messages.push(decode(message.content, message.properties, messages.length + 1))
@@ -67,7 +68,7 @@ export const drainPushQueue = async (
             reject(error)
             return
           }
-          channel.ack(message)
+          channel!.ack(message)
           if (done()) {
             clearTimeout(timer)
             resolve()
@@ -77,6 +78,9 @@ export const drainPushQueue = async (
     }
     return { messages, objects: messages.flatMap((message) => message.bundle.objects) }
   } finally {
+    // Closing the channel first waits for the broker to process every ack sent on it; closing only the
+    // connection can overtake acks still buffered, and the broker then requeues those messages.
+    await channel?.close().catch(() => undefined)
     await model.close().catch(() => undefined)
   }
 }

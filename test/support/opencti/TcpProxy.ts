@@ -1,7 +1,9 @@
 /**
  * A TCP proxy between a client and a server (e.g. the sink and RabbitMQ), to cut connections mid-flight
- * without touching the shared broker: `cut()` drops every open connection at once, `refuse(true)` makes
- * new connections fail (a broker that is down), `refuse(false)` lets them through again.
+ * without touching the shared broker: `cut()` drops every open connection at once, `cutOnNextData()` does
+ * so when a client next sends anything (that data is not forwarded: a broker lost in the middle of a
+ * publish), `refuse(true)` makes new connections fail (a broker that is down), `refuse(false)` lets them
+ * through again.
  */
 import { createConnection, createServer, type Socket } from "node:net"
 
@@ -12,6 +14,7 @@ export interface TcpProxy {
   /** Bytes forwarded from clients to the server so far. */
   readonly bytesUp: () => number
   readonly cut: () => void
+  readonly cutOnNextData: () => void
   readonly refuse: (refusing: boolean) => void
   readonly close: () => Promise<void>
 }
@@ -21,6 +24,7 @@ export const startTcpProxy = async (target: { readonly host: string; readonly po
   let accepted = 0
   let forwarded = 0
   let refusing = false
+  let cutArmed = false
   const server = createServer((client) => {
     if (refusing) {
       client.destroy()
@@ -36,7 +40,15 @@ export const startTcpProxy = async (target: { readonly host: string; readonly po
       open.delete(client)
       open.delete(upstream)
     }
-    client.on("data", (chunk: Buffer) => (forwarded += chunk.length))
+    // Registered before the pipe, so an armed cut happens before the chunk is forwarded.
+    client.on("data", (chunk: Buffer) => {
+      if (cutArmed) {
+        cutArmed = false
+        cut()
+        return
+      }
+      forwarded += chunk.length
+    })
     client.pipe(upstream)
     upstream.pipe(client)
     client.on("error", drop)
@@ -55,6 +67,9 @@ export const startTcpProxy = async (target: { readonly host: string; readonly po
     connections: () => accepted,
     bytesUp: () => forwarded,
     cut,
+    cutOnNextData: () => {
+      cutArmed = true
+    },
     refuse: (value) => {
       refusing = value
     },
