@@ -135,7 +135,6 @@ export const make = Effect.gen(function*() {
       if (page.records.length === 0) return []
       const catalogs = yield* catalogsFor(page.records, stats)
       const converted = convertPage(page.records, catalogs, mapping, packer, stats)
-      yield* Metric.incrementBy(Metrics.recordsSent, page.records.length - converted.unmappable.length)
       for (const skipped of converted.unmappable) {
         yield* Effect.logWarning("Skipped a breach record that cannot be mapped to STIX", {
           document_id: Option.getOrElse(skipped.documentId, () => "(unreadable)"),
