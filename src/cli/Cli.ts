@@ -36,22 +36,15 @@ const singlePass = runAndTerminate.pipe(
   Effect.provide(appLayer({ runAndTerminate: true }))
 )
 
-/** SpyCloud, then (with OpenCTI) the platform and its RabbitMQ, each reported on its own line. */
-const probeServices = Effect.gen(function*() {
-  const settings = yield* ConnectorConfig
-  const outcomes: Array<ProbeOutcome> = [
-    yield* probe(
-      "SpyCloud",
-      Effect.flatMap(SpycloudClient, (client) => client.probe).pipe(
-        Effect.as(`${settings.spycloud.apiBaseUrl} accepts the API key from this host`),
-        Effect.provide(spycloudLayer)
-      )
-    )
-  ]
-  if (!isOffline(settings)) {
-    // No waiting for the platform to come up: check answers now. Registering is idempotent.
-    const platform = OpenCti.layer(Schedule.stop)
-    outcomes.push(
+/**
+ * OpenCTI (health check and registration, without waiting for the platform to come up; registering is
+ * idempotent), then the RabbitMQ the registration names, when bundles go through it.
+ */
+const probePlatform = (settings: ConnectorConfig["Type"]) => {
+  const viaRabbitMq = settings.connector.sendToQueue && settings.connector.queueProtocol === "amqp"
+  return Effect.scoped(Effect.gen(function*() {
+    const platform = yield* Layer.build(OpenCti.layer(Schedule.stop))
+    const outcomes: Array<ProbeOutcome> = [
       yield* probe(
         "OpenCTI",
         probeOpenCti.pipe(
@@ -59,8 +52,8 @@ const probeServices = Effect.gen(function*() {
           Effect.provide(platform)
         )
       )
-    )
-    if (settings.connector.sendToQueue && settings.connector.queueProtocol === "amqp") {
+    ]
+    if (viaRabbitMq) {
       outcomes.push(
         yield* probe(
           "RabbitMQ",
@@ -73,7 +66,33 @@ const probeServices = Effect.gen(function*() {
         )
       )
     }
-  }
+    return outcomes
+  })).pipe(
+    Effect.provideService(ConnectorConfig, settings),
+    Effect.catchAll((error) =>
+      Effect.succeed<Array<ProbeOutcome>>([
+        { service: "OpenCTI", ok: false, detail: error.message },
+        ...(viaRabbitMq
+          ? [{ service: "RabbitMQ", ok: false, detail: "not checked: it needs OpenCTI's registration, which failed" }]
+          : [])
+      ])
+    )
+  )
+}
+
+/** SpyCloud, then (with OpenCTI) the platform and its RabbitMQ, each reported on its own line. */
+const probeServices = Effect.gen(function*() {
+  const settings = yield* ConnectorConfig
+  const outcomes: Array<ProbeOutcome> = [
+    yield* probe(
+      "SpyCloud",
+      Effect.flatMap(SpycloudClient, (client) => client.probe).pipe(
+        Effect.as(`${settings.spycloud.apiBaseUrl} accepts the API key from this host`),
+        Effect.provide(spycloudLayer)
+      )
+    )
+  ]
+  if (!isOffline(settings)) outcomes.push(...yield* probePlatform(settings))
   yield* printOutcomes(outcomes)
   if (outcomes.some((outcome) => !outcome.ok)) {
     return yield* new CommandFailed({ exitCode: ExitCode.failure, reason: "a service check failed" })

@@ -17,6 +17,7 @@ import { BundleSink } from "./BundleSink.js"
 import { checkpointKey, type DateField, readCheckpoint, withCheckpoint } from "./Checkpoints.js"
 import { ConnectorState, type StateData } from "./ConnectorState.js"
 import { type Day, dayOf, dayText, instantText } from "./Days.js"
+import * as ImportMetrics from "./ImportMetrics.js"
 import { convertPage, sourceIdsOf } from "./PageConversion.js"
 import { PassFailed } from "./PassFailed.js"
 import { PassStats, type PassSummary, summaryLine } from "./PassStats.js"
@@ -125,6 +126,7 @@ export const make = Effect.gen(function*() {
 
   const processPage = (page: BreachPage, packer: BundlePacker, { seenNotes, stats }: Pass) =>
     Effect.gen(function*() {
+      yield* ImportMetrics.recordSkipped("invalid-record", page.skipped.length)
       for (const skipped of page.skipped) {
         stats.skipRecord("invalid-record")
         yield* Effect.logWarning("Skipped a breach record that cannot be decoded", {
@@ -134,7 +136,12 @@ export const make = Effect.gen(function*() {
       }
       if (page.records.length === 0) return []
       const catalogs = yield* catalogsFor(page.records, stats)
+      const before = { records: stats.records, observables: stats.observables }
       const converted = convertPage(page.records, catalogs, mapping, packer, stats)
+      yield* Metric.incrementBy(ImportMetrics.recordsImported, stats.records - before.records)
+      yield* Metric.incrementBy(ImportMetrics.incidents, stats.records - before.records)
+      yield* Metric.incrementBy(ImportMetrics.observables, stats.observables - before.observables)
+      yield* ImportMetrics.recordSkipped("unmappable", converted.unmappable.length)
       for (const skipped of converted.unmappable) {
         yield* Effect.logWarning("Skipped a breach record that cannot be mapped to STIX", {
           document_id: Option.getOrElse(skipped.documentId, () => "(unreadable)"),
@@ -220,6 +227,7 @@ export const make = Effect.gen(function*() {
         })
       }
       pass.stats.splits++
+      yield* Metric.increment(ImportMetrics.windowSplits)
       yield* Effect.logWarning("A single day keeps timing out; querying it one severity at a time", {
         window: describeWindow(spec)
       })
@@ -284,6 +292,7 @@ export const make = Effect.gen(function*() {
           }
           if (last > cursor) {
             stats.splits++
+            yield* Metric.increment(ImportMetrics.windowSplits)
             size = Math.ceil((last - cursor + 1) / 2)
             yield* Effect.logInfo(
               outcome._tag === "TooLarge"

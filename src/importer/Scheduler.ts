@@ -50,7 +50,16 @@ export const runForever: Effect.Effect<never, never, Importer | RunHooks | Conne
     })
     yield* Metrics.registerPyctiCounters
     yield* Metrics.setRunState("idle")
-    return yield* tick.pipe(Effect.repeat(Schedule.spaced(period)), Effect.zipRight(Effect.never))
+    return yield* tick.pipe(
+      Effect.repeat(Schedule.spaced(period)),
+      Effect.zipRight(Effect.never),
+      Effect.onInterrupt(() =>
+        Effect.zipRight(
+          Metrics.setRunState("stopped"),
+          Effect.logInfo("Connector stopping; the state keeps the last completed window")
+        )
+      )
+    )
   }
 )
 

@@ -99,6 +99,11 @@ describeWithShared("run with OpenCTI (built binary, real RabbitMQ)", () => {
       expect(seriesValue(metrics, "records_sent_total")).toBeGreaterThanOrEqual(first!.expectations)
       expect(seriesValue(metrics, "errors_total")).toBe(0)
       expect(metrics).toMatch(/^state\{state="idle"\} [01]$/m)
+      // The connector's own counters (DESIGN §8): what it imported, and its SpyCloud requests.
+      expect(seriesValue(metrics, "spycloud_records_imported_total")).toBeGreaterThanOrEqual(spycloud.dataset.size)
+      expect(seriesValue(metrics, "spycloud_incidents_total")).toBeGreaterThanOrEqual(spycloud.dataset.size)
+      expect(seriesValue(metrics, "spycloud_observables_total")).toBeGreaterThan(0)
+      expect(metrics).toMatch(/^spycloud_requests_total\{endpoint="watchlist",status="200"\} \d+$/m)
 
       // 2 MB in the push queue is over the 1 MB threshold: scheduled passes are skipped, none runs.
       platform.setQueueSize(id, 2_000_000, 1000)
