@@ -3,10 +3,10 @@
  * RabbitMQ the registration (and the MQ_* overrides) point at, and says clearly which one fails.
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { connectorEnv, freePort, runToEnd } from "../support/ConnectorHarness.js"
 import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
 import { describeWithShared } from "../support/Shared.js"
 import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
-import { connectorEnv, freePort, runToEnd } from "./Harness.js"
 
 /** The line `check` prints for a service: `  <service> OK|FAILED <detail>`. */
 const serviceLine = (stdout: string, service: string) =>

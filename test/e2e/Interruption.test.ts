@@ -5,11 +5,6 @@
  * the rest.
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from "@effect/vitest"
-import { type OpenCtiStandIn, type RecordedCall, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
-import { drainPushQueue } from "../support/opencti/PushQueue.js"
-import { startTcpProxy, type TcpProxy } from "../support/opencti/TcpProxy.js"
-import { describeWithShared } from "../support/Shared.js"
-import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 import {
   connectorEnv,
   expectConsistentStix,
@@ -21,7 +16,12 @@ import {
   runToEnd,
   worksOf,
   yesterday
-} from "./Harness.js"
+} from "../support/ConnectorHarness.js"
+import { type OpenCtiStandIn, type RecordedCall, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { drainPushQueue } from "../support/opencti/PushQueue.js"
+import { startTcpProxy, type TcpProxy } from "../support/opencti/TcpProxy.js"
+import { describeWithShared } from "../support/Shared.js"
+import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
 describeWithShared("RabbitMQ connection lost during once (built binary, real RabbitMQ)", () => {
   let spycloud: SpycloudStandIn

@@ -8,11 +8,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { STATE_FILE_NAME } from "../../src/config/ConnectorConfig.js"
-import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
-import { drainPushQueue } from "../support/opencti/PushQueue.js"
-import { describeWithShared } from "../support/Shared.js"
-import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
-import { stixValidator } from "../support/StixValidator.js"
 import {
   byId,
   connectorEnv,
@@ -27,7 +22,12 @@ import {
   runToEnd,
   worksOf,
   yesterday
-} from "./Harness.js"
+} from "../support/ConnectorHarness.js"
+import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { drainPushQueue } from "../support/opencti/PushQueue.js"
+import { describeWithShared } from "../support/Shared.js"
+import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
+import { stixValidator } from "../support/StixValidator.js"
 
 describeWithShared("once with OpenCTI (built binary, real RabbitMQ)", () => {
   let spycloud: SpycloudStandIn

@@ -5,10 +5,6 @@
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import { type RunningBinary, startBinary, waitForOutput } from "../support/Binary.js"
-import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
-import { drainPushQueue } from "../support/opencti/PushQueue.js"
-import { describeWithShared } from "../support/Shared.js"
-import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 import {
   connectorEnv,
   expectedIncidents,
@@ -18,7 +14,11 @@ import {
   platformState,
   worksOf,
   yesterday
-} from "./Harness.js"
+} from "../support/ConnectorHarness.js"
+import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { drainPushQueue } from "../support/opencti/PushQueue.js"
+import { describeWithShared } from "../support/Shared.js"
+import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
 /** pycti's counters (opencti-protocol.md §11), which dashboards built for Python connectors read. */
 const PYCTI_COUNTERS = [

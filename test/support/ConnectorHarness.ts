@@ -7,11 +7,11 @@
 import { expect } from "@effect/vitest"
 import { createServer } from "node:net"
 import { recordIncidentId } from "../../src/stix/StixId.js"
-import { type BinaryResult, startBinary } from "../support/Binary.js"
-import type { OpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
-import type { DrainedMessage } from "../support/opencti/PushQueue.js"
-import type { Dataset, RecordFilter, SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
-import { referencesOf, stixValidator } from "../support/StixValidator.js"
+import { type BinaryResult, startBinary } from "./Binary.js"
+import type { OpenCtiStandIn } from "./opencti/OpenCtiStandIn.js"
+import type { DrainedMessage } from "./opencti/PushQueue.js"
+import type { Dataset, RecordFilter, SpycloudStandIn } from "./spycloud/SpycloudStandIn.js"
+import { referencesOf, stixValidator } from "./StixValidator.js"
 
 const DAY_MS = 86_400_000
 
