@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /** The edge: the only place that reads the process environment and runs effects. */
 import { CliConfig, ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import { makeCli } from "./cli/Cli.js"
