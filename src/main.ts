@@ -7,6 +7,9 @@ import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import { makeCli } from "./cli/Cli.js"
 import { ExitCode } from "./cli/CommandFailed.js"
+import { limitHeapGrowth } from "./lib/HeapGrowth.js"
+
+limitHeapGrowth(process.execArgv, process.env.NODE_OPTIONS)
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
 
