@@ -22,7 +22,7 @@ import * as Settings from "../src/config/Settings.js"
 import { LOCAL_AMQP_URL, startOpenCtiStandIn } from "../test/support/opencti/OpenCtiStandIn.js"
 import { sharedPath } from "../test/support/SharedPaths.js"
 import { ensureBuilt } from "./bench/Build.js"
-import { type Measurement, measurementMethod, runMeasured } from "./bench/MeasuredProcess.js"
+import { killRunning, type Measurement, measurementMethod, runMeasured } from "./bench/MeasuredProcess.js"
 import { startPushQueueDrainer } from "./bench/PushQueueDrainer.js"
 import { type BenchRow, renderTable, type SinkName, updateReadme } from "./bench/ResultsTable.js"
 import { type StandInInfo, startStandInProcess } from "./bench/StandInProcess.js"
@@ -92,10 +92,13 @@ const withCleanup = async <A>(cleanup: () => Promise<void> | void, body: () => P
     await cleanup()
   }
 }
-process.once("SIGINT", () => {
-  log("interrupted: cleaning up")
-  void Promise.allSettled([...cleanups].map((cleanup) => cleanup())).then(() => process.exit(130))
-})
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`)
+    killRunning()
+    void Promise.allSettled([...cleanups].map((cleanup) => cleanup())).then(() => process.exit(130))
+  })
+}
 
 const brokerReachable = (url: URL): Promise<boolean> =>
   new Promise<boolean>((done) => {

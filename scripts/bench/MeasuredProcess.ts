@@ -46,6 +46,18 @@ const MAX_STDERR_CHARS = 200_000
 
 const hasGnuTime = (): boolean => existsSync(GNU_TIME)
 
+/** Processes started here and still running, so that an interrupted benchmark leaves none behind. */
+const running = new Set<ChildProcess>()
+
+/** Kills every measured process still running (and, under GNU time, the measured process itself). */
+export const killRunning = (): void => {
+  for (const child of running) {
+    const pid = measuredPid(child, hasGnuTime())
+    if (pid !== undefined && pid !== child.pid) process.kill(pid, "SIGKILL")
+    child.kill("SIGKILL")
+  }
+}
+
 /** The measured process itself: GNU time's child when it runs under GNU time (which must live on to report). */
 const measuredPid = (child: ChildProcess, underGnuTime: boolean): number | undefined => {
   if (!underGnuTime || child.pid === undefined) return child.pid
@@ -88,6 +100,8 @@ export const runMeasured = (
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"]
   })
+  running.add(child)
+  child.once("close", () => running.delete(child))
   options.onStart?.(startedAt)
   let stdout = ""
   let stderr = ""
