@@ -1,7 +1,10 @@
 /**
  * Throughput of the AMQP sink with publisher confirms against a real RabbitMQ:
  *
- *   node --import tsx scripts/bench-amqp.ts [--records 20000] [--bundle-records 1000] [--amqp amqp://guest:guest@127.0.0.1:5672] [--baseline]
+ *   node --import tsx scripts/bench-amqp.ts [--records 20000] [--bundle-records 1000] [--amqp amqp://guest:guest@127.0.0.1:5672] [--baseline] [--messages per-object|per-bundle]
+ *
+ * `--messages per-bundle` sends each bundle as one message for OpenCTI's worker to split (no expectations)
+ * instead of pycti's one message per object.
  *
  * `--baseline` publishes the same messages with a bare amqplib loop (one confirm channel, wait for the
  * confirms after each bundle) instead of the sink: the broker's own ceiling on this machine, to compare.
@@ -23,9 +26,11 @@ const { values } = parseArgs({
     records: { type: "string", default: "20000" },
     "bundle-records": { type: "string", default: "1000" },
     amqp: { type: "string", default: process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672" },
-    baseline: { type: "boolean", default: false }
+    baseline: { type: "boolean", default: false },
+    messages: { type: "string", default: "per-object" }
   }
 })
+const messageMode = values.messages === "per-bundle" ? "per-bundle" : "per-object"
 const records = Number(values.records)
 const perBundle = Number(values["bundle-records"])
 const url = new URL(values.amqp!)
@@ -115,7 +120,8 @@ const program = Effect.scoped(Effect.gen(function*() {
     routingKey: queue,
     applicantId: "bench-user",
     connectionName: "bench-amqp",
-    addExpectations: (_workId, n) => Effect.sync(() => void (expectations += n))
+    addExpectations: (_workId, n) => Effect.sync(() => void (expectations += n)),
+    messages: messageMode
   })
   // Warm up the connection so that connecting is not measured.
   yield* sink.send(
@@ -126,7 +132,7 @@ const program = Effect.scoped(Effect.gen(function*() {
   let sending = 0
   for (let index = 0; index < bundleCount; index++) {
     const bundle = bundleAt(index)
-    messages += bundle.objects.length
+    messages += messageMode === "per-bundle" ? 1 : bundle.objects.length
     const started = performance.now()
     yield* sink.send(bundle, Option.some("work_bench"))
     sending += performance.now() - started
@@ -167,7 +173,7 @@ try {
       bundles: bundleCount,
       messages,
       expectations,
-      mode: values.baseline ? "baseline (bare amqplib)" : "AmqpSink",
+      mode: values.baseline ? "baseline (bare amqplib)" : `AmqpSink, ${messageMode}`,
       queued: queued - (values.baseline ? 0 : 1),
       seconds: Number(seconds.toFixed(2)),
       messagesPerSecond: Math.round(messages / seconds),

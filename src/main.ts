@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 /** The edge: the only place that reads the process environment and runs effects. */
 import { CliConfig, ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import { makeCli } from "./cli/Cli.js"
 import { ExitCode } from "./cli/CommandFailed.js"
+import { limitHeapGrowth } from "./lib/HeapGrowth.js"
+
+limitHeapGrowth(process.execArgv, process.env.NODE_OPTIONS)
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
 

@@ -3,7 +3,7 @@
  * `get_config_variable` does. Both become one `ConfigProvider` so that services read `Config` values and
  * tests swap the provider through a layer.
  */
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { ConfigProvider, Context, Effect, Layer, Option } from "effect"
 import * as YAML from "yaml"
 import { ConfigInvalid } from "./ConfigInvalid.js"

@@ -18,7 +18,7 @@ import * as Metrics from "../telemetry/Metrics.js"
 import { type AmqpEndpoint, connectArguments, describeEndpoint, resolveEndpoint } from "./AmqpEndpoint.js"
 import { OpenCtiClient } from "./OpenCtiClient.js"
 import type { OpenCtiError } from "./OpenCtiError.js"
-import { encodeQueueMessages, type QueueMessages } from "./QueueMessage.js"
+import { encodeBundleMessage, encodeQueueMessages, type QueueMessages } from "./QueueMessage.js"
 import { OpenCtiRegistration } from "./Registration.js"
 
 export interface AmqpSinkOptions {
@@ -36,6 +36,13 @@ export interface AmqpSinkOptions {
   readonly reconnect?: Schedule.Schedule<unknown>
   /** Time allowed for the broker to confirm a bundle's messages (default 5 minutes). */
   readonly confirmTimeout?: Duration.DurationInput
+  /**
+   * `per-object` (default, pycti's way): one message per object, in dependency order, after adding as many
+   * expectations to the work. `per-bundle`: the whole bundle in one message, which OpenCTI's worker splits
+   * and re-publishes itself, adding the expectations itself (opencti-protocol.md §7.5); far fewer messages
+   * for the connector, the same work for the platform.
+   */
+  readonly messages?: "per-object" | "per-bundle"
 }
 
 export const DEFAULT_RECONNECT: Schedule.Schedule<unknown> = Schedule.exponential("1 second").pipe(
@@ -176,12 +183,16 @@ export const make = (options: AmqpSinkOptions): Effect.Effect<BundleSinkShape, n
       })
     })
 
+    const perBundle = options.messages === "per-bundle"
     const send: BundleSinkShape["send"] = (bundle, workId) =>
       Effect.gen(function*() {
-        const messages = encodeQueueMessages(bundle, options.applicantId, workId)
-        if (messages.count === 0) return
+        if (bundle.objects.length === 0) return
+        const messages: QueueMessages = perBundle
+          ? { count: 1, body: () => encodeBundleMessage(bundle, options.applicantId, workId) }
+          : encodeQueueMessages(bundle, options.applicantId, workId)
         const open = yield* session
-        if (Option.isSome(workId)) {
+        // With one message per bundle the worker announces the expectations when it splits the bundle.
+        if (Option.isSome(workId) && !perBundle) {
           yield* options.addExpectations(workId.value, messages.count).pipe(
             Effect.mapError((error) =>
               sinkError(`cannot add expectations to work ${workId.value}: ${error.message}`, error)

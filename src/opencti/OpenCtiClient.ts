@@ -5,8 +5,11 @@
  * Nothing here retries, except the start-up health check (`awaitPlatform`): callers decide, because
  * some mutations (addExpectations, stixBundlePush) must not be repeated blindly.
  */
-import { Headers, HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Context, Duration, Effect, Either, Layer, Option, ParseResult, Redacted, Schedule, Schema } from "effect"
 import { createRequire } from "node:module"
 import { ConnectorConfig, type Settings } from "../config/ConnectorConfig.js"

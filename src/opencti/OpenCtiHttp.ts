@@ -3,8 +3,8 @@
  * meaning): `false` (the default) accepts any certificate, `true` verifies against the system CAs, and a
  * path verifies against that CA bundle.
  */
-import type { HttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Layer, Option } from "effect"
 import { readFile } from "node:fs/promises"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"

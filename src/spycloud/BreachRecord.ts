@@ -4,10 +4,14 @@
  */
 import { Either, ParseResult, Schema } from "effect"
 import { parseIsoInstant } from "../lib/IsoInstant.js"
+import { memoizeLast } from "../lib/MemoizeLast.js"
+
+// Every record carries a publish date, and a page's records mostly share one.
+const isIsoInstant = memoizeLast((text) => parseIsoInstant(text) !== undefined)
 
 /** An ISO-8601 date or date-time as text, checked to be a real instant and kept verbatim. */
 export const IsoInstantText = Schema.String.pipe(
-  Schema.filter((text) => parseIsoInstant(text) !== undefined || "expected an ISO-8601 date or date-time")
+  Schema.filter((text) => isIsoInstant(text) || "expected an ISO-8601 date or date-time")
 )
 
 /** SpyCloud's breach (source) id: an integer, or (for newer catalogs) a UUID string. */
@@ -44,14 +48,25 @@ export type BreachRecord = typeof BreachRecord.Type & { readonly [field: string]
 
 const decodeRecordFields = Schema.decodeUnknownEither(BreachRecord, { errors: "first" })
 
+/** Whether decoding changed none of the known fields (it only converts a severity sent as text). */
+const decodedAsSent = (input: Readonly<Record<string, unknown>>, fields: typeof BreachRecord.Type) =>
+  input.document_id === fields.document_id && input.source_id === fields.source_id &&
+  input.spycloud_publish_date === fields.spycloud_publish_date && input.severity === fields.severity
+
 /**
  * Decodes one record: the required fields are checked, every other field is kept as sent. Cheap enough
- * for a thousand records a page: the schema checks only the known fields (excess properties ignored) and
- * the record is the input spread under the decoded fields, which is several times faster than the
- * schema's own `onExcessProperty: "preserve"`.
+ * for a thousand records a page: the schema checks only the known fields (excess properties ignored).
+ * A record whose fields decode to themselves (nearly all) is returned as it is; otherwise it is the input
+ * spread under the decoded fields, which is several times faster than `onExcessProperty: "preserve"`.
  */
 export const decodeBreachRecord = (input: unknown): Either.Either<BreachRecord, ParseResult.ParseError> =>
-  Either.map(decodeRecordFields(input), (fields) => ({ ...(input as object), ...fields }))
+  Either.map(
+    decodeRecordFields(input),
+    (fields) =>
+      decodedAsSent(input as Record<string, unknown>, fields)
+        ? input as BreachRecord
+        : { ...(input as object), ...fields }
+  )
 
 /** One breach catalog entry (the metadata of a breach); open, unknown enum values accepted. */
 export const BreachCatalog = Schema.Struct({

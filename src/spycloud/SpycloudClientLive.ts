@@ -3,10 +3,11 @@
  * pages, batched and cached catalog lookups, and the probe for `check`. Every failure that survives the
  * retries is a typed `SpycloudError`; none is ever read as "no more pages".
  */
-import { type HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
-import { HttpClient as HttpClientTag } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import Undici from "@effect/platform-node/Undici"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, DateTime, Duration, Effect, Either, Layer, Metric, Option, Redacted, type Schedule } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import { type BreachCatalog, decodeBreachCatalog, type SourceId } from "./BreachRecord.js"
@@ -115,7 +116,7 @@ export const make = (
   options: SpycloudClientOptions
 ): Effect.Effect<SpycloudClientShape, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
-    const http = yield* HttpClientTag.HttpClient
+    const http = yield* HttpClient.HttpClient
     const baseUrl = options.baseUrl.replace(/\/*$/, "/")
     const apiKey = Redacted.value(options.apiKey)
     const readTimeout = Duration.decode(options.readTimeout)

@@ -5,6 +5,7 @@
  */
 import { Option } from "effect"
 import { parseIsoInstant } from "../lib/IsoInstant.js"
+import { memoizeLast } from "../lib/MemoizeLast.js"
 import type { BreachCatalog, BreachRecord } from "../spycloud/BreachRecord.js"
 import { describeRecord } from "./Description.js"
 import { displayText, hasUnfitCharacter, usableText } from "./FieldText.js"
@@ -27,6 +28,9 @@ const truncate = (text: string, max: number): string => {
   const end = /[\ud800-\udbff]/.test(text[max - 1]!) ? max - 1 : max
   return `${text.slice(0, end)}…`
 }
+
+/** A date as a STIX timestamp; records come in runs that share their publish date, so it is worked out once. */
+const publishTimestamp = memoizeLast((text) => parseIsoInstant(text)?.toISOString())
 
 /** A record date as a STIX timestamp, or undefined (with a note) when present but unusable. */
 const recordTimestamp = (record: BreachRecord, field: string, notes: Array<string>): string | undefined => {
@@ -104,15 +108,14 @@ const mapRecord = (
   if (hasUnfitCharacter(documentId)) {
     return RecordMapping.Unmappable({ documentId: undefined, reason: "document_id holds control characters" })
   }
-  const published = typeof record.spycloud_publish_date === "string"
-    ? parseIsoInstant(record.spycloud_publish_date)
+  const created = typeof record.spycloud_publish_date === "string"
+    ? publishTimestamp(record.spycloud_publish_date)
     : undefined
-  if (published === undefined) {
+  if (created === undefined) {
     return RecordMapping.Unmappable({ documentId, reason: "spycloud_publish_date is not an ISO-8601 date" })
   }
 
   const notes: Array<string> = []
-  const created = published.toISOString()
   const modifiedAt = recordTimestamp(record, "record_modification_date", notes)
   const modified = modifiedAt !== undefined && modifiedAt > created ? modifiedAt : created
   const firstSeen = recordTimestamp(record, "infected_time", notes) ?? created

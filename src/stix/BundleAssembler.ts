@@ -48,15 +48,16 @@ export const makeBundlePacker = (
 ): BundlePacker => {
   const capacity = Math.max(MIN_BUNDLE_OBJECTS, Math.floor(maxObjects))
   const bundleId = options.bundleId ?? randomBundleId
-  // One list per group; an id's place is its group and index there (group 0 holds the author and marking).
+  // One list per group; an id's place is its index in its group's list times 4, plus the group (group 0 holds
+  // the author and marking). A number per id, not a tuple: a bundle holds thousands of ids.
   let groups: [Array<StixObject>, Array<StixObject>, Array<StixObject>, Array<StixObject>] = [[], [], [], []]
-  let places = new Map<string, readonly [number, number]>()
+  let places = new Map<string, number>()
   let size = 0
   let records = 0
 
   const reset = () => {
     groups = [[context.author, context.marking], [], [], []]
-    places = new Map([[context.authorId, [0, 0]], [context.markingId, [0, 1]]])
+    places = new Map([[context.authorId, 0], [context.markingId, 4]])
     size = 2
     records = 0
   }
@@ -64,7 +65,11 @@ export const makeBundlePacker = (
 
   const flush = (): StixBundle | undefined => {
     if (records === 0) return undefined
-    const bundle: StixBundle = { type: "bundle", id: bundleId(), objects: groups.flat() }
+    const bundle: StixBundle = {
+      type: "bundle",
+      id: bundleId(),
+      objects: groups[0].concat(groups[1], groups[2], groups[3])
+    }
     reset()
     return bundle
   }
@@ -78,17 +83,20 @@ export const makeBundlePacker = (
   const add = (recordObjects: ReadonlyArray<StixObject>): StixBundle | undefined => {
     if (recordObjects.length === 0) return undefined
     let completed: StixBundle | undefined
-    if (records > 0 && size + newIds(recordObjects) > capacity) completed = flush()
+    // Counting the new ids costs a lookup per object: only worth it when they might not all fit.
+    if (records > 0 && size + recordObjects.length > capacity && size + newIds(recordObjects) > capacity) {
+      completed = flush()
+    }
     for (const object of recordObjects) {
       const place = places.get(object.id)
       if (place === undefined) {
-        const group = groups[groupOf(object)]
-        places.set(object.id, [groupOf(object), group.length])
-        group.push(object)
+        const group = groupOf(object)
+        places.set(object.id, groups[group].length * 4 + group)
+        groups[group].push(object)
         size++
-      } else if (place[0] !== 0) {
+      } else if (place % 4 !== 0) {
         // The author and marking are the context's own; a record cannot replace them.
-        groups[place[0]]![place[1]] = object
+        groups[place % 4]![place >>> 2] = object
       }
     }
     records++

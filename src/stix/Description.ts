@@ -84,10 +84,7 @@ const headline = (input: DescriptionInput): string => {
   return parts.join(" · ")
 }
 
-const breachLines = (input: DescriptionInput): Array<string> => {
-  const sourceId = escapeMarkdown(String(input.record.source_id), 100)
-  if (Option.isNone(input.catalog)) return [`**Breach:** not in the SpyCloud catalog (breach id ${sourceId})`]
-  const catalog = input.catalog.value
+const breachLines = (catalog: BreachCatalog, sourceId: string): string => {
   const title = displayText(catalog.title)
   const categories = [displayText(catalog.breach_main_category), displayText(catalog.breach_category)]
     .filter((category): category is string => category !== undefined)
@@ -100,12 +97,29 @@ const breachLines = (input: DescriptionInput): Array<string> => {
   const about = displayText(catalog.description)
   // Inside a quote a line break would end the paragraph; the whole text stays on one line.
   if (about !== undefined) lines.push(`> ${escapeMarkdown(about.replace(/\s+/g, " "), MAX_CATALOG_DESCRIPTION)}`)
-  return lines
+  return lines.join("\n")
+}
+
+// Thousands of records share a catalog entry (the client hands out the same object for a breach): its
+// lines are written once per entry and breach id.
+const breachTexts = new WeakMap<BreachCatalog, { readonly sourceId: string; readonly text: string }>()
+
+const breachText = (input: DescriptionInput): string => {
+  const sourceId = escapeMarkdown(String(input.record.source_id), 100)
+  if (Option.isNone(input.catalog)) return `**Breach:** not in the SpyCloud catalog (breach id ${sourceId})`
+  const known = breachTexts.get(input.catalog.value)
+  if (known !== undefined && known.sourceId === sourceId) return known.text
+  const text = breachLines(input.catalog.value, sourceId)
+  breachTexts.set(input.catalog.value, { sourceId, text })
+  return text
 }
 
 export const describeRecord = (input: DescriptionInput): string => {
-  const lines = [headline(input), "", ...breachLines(input), "", "| Field | Value |", "| --- | --- |"]
-  for (const [field, value] of Object.entries(input.record)) {
+  const { record } = input
+  const lines = [headline(input), "", breachText(input), "", "| Field | Value |", "| --- | --- |"]
+  // In SpyCloud's order (the order of the record's own keys, as Object.entries gives them).
+  for (const field in record) {
+    const value = record[field]
     if (value === undefined || value === null) continue
     const facts = factsOf(field)
     lines.push(`| ${facts.escapedName} | ${cell(field, facts.sensitive, value, input)} |`)

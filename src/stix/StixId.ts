@@ -2,32 +2,19 @@
  * Deterministic STIX ids, byte for byte as stix2 and pycti compute them (stix-ids.md §1–§2): UUIDv5 in the
  * STIX namespace over the canonical JSON of an object's contributing properties. The same input always
  * gives the same id, so re-sending a record upserts the same objects in OpenCTI.
+ *
+ * Ids are computed for every object of every record, so the canonical JSON is written straight into the
+ * hash input (`Uuid5`) instead of being built as a string first.
  */
-import { hash } from "node:crypto"
+import * as Uuid5 from "./Uuid5.js"
 
-/** stix2's `SCO_DET_ID_NAMESPACE`; pycti hard-codes the same UUID for SDO and SRO ids. */
-export const STIX_ID_NAMESPACE = "00abedb4-aa42-466c-9c01-fed23315a9b7"
-
-// Ids are computed for every object of every record, so hashing avoids per-call allocations: the namespace
-// bytes sit at the start of a reusable buffer and each name is written after them.
-let scratch = Buffer.alloc(4096)
-scratch.write(STIX_ID_NAMESPACE.replaceAll("-", ""), 0, "hex")
-
-const VARIANT_NIBBLE = "89ab89ab89ab89ab" // (n & 0x3) | 0x8, indexed by the hex digit n
+export { STIX_ID_NAMESPACE } from "./Uuid5.js"
 
 /** RFC 4122 UUID version 5 in the STIX namespace (what `uuid`'s `v5(name, namespace)` returns). */
 export const uuid5 = (name: string): string => {
-  // UTF-8 takes at most 3 bytes per UTF-16 unit.
-  if (16 + name.length * 3 > scratch.length) {
-    const larger = Buffer.alloc(Math.max(scratch.length * 2, 16 + name.length * 3))
-    scratch.copy(larger, 0, 0, 16)
-    scratch = larger
-  }
-  const length = scratch.write(name, 16, "utf8")
-  const hex = hash("sha1", scratch.subarray(0, 16 + length), "hex")
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${VARIANT_NIBBLE[parseInt(hex[16]!, 16)]}${
-    hex.slice(17, 20)
-  }-${hex.slice(20, 32)}`
+  Uuid5.start()
+  Uuid5.utf8(name)
+  return Uuid5.finish()
 }
 
 const SURROGATE = /[\ud800-\udfff]/
@@ -39,13 +26,19 @@ const jsonString = (value: string): string => {
   return JSON.stringify(value)
 }
 
+/** The keys of the contributing properties in canonical order (UTF-16 code units). */
+const sortedKeys = (properties: Readonly<Record<string, string>>): Array<string> => {
+  const keys = Object.keys(properties)
+  if (keys.length > 1) keys.sort()
+  return keys
+}
+
 /**
  * The canonical JSON (RFC 8785, as `canonicalize` and stix2 write it) of an object of strings: keys sorted
  * by UTF-16 code units, no whitespace, strings as `JSON.stringify` writes them.
  */
 export const canonicalJson = (properties: Readonly<Record<string, string>>): string => {
-  const keys = Object.keys(properties)
-  if (keys.length > 1) keys.sort()
+  const keys = sortedKeys(properties)
   let json = "{"
   for (let i = 0; i < keys.length; i++) {
     if (i > 0) json += ","
@@ -55,11 +48,28 @@ export const canonicalJson = (properties: Readonly<Record<string, string>>): str
 }
 
 /** `<type>--uuid5(namespace, canonical JSON of the contributing properties)` (stix-ids.md §1). */
-export const deterministicId = (type: string, contributing: Readonly<Record<string, string>>): string =>
-  `${type}--${uuid5(canonicalJson(contributing))}`
+export const deterministicId = (type: string, contributing: Readonly<Record<string, string>>): string => {
+  const keys = sortedKeys(contributing)
+  Uuid5.start()
+  Uuid5.raw("{")
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0) Uuid5.raw(",")
+    Uuid5.jsonString(keys[i]!)
+    Uuid5.raw(":")
+    Uuid5.jsonString(contributing[keys[i]!]!)
+  }
+  Uuid5.raw("}")
+  return Uuid5.finish(type)
+}
 
 /** The id of an observable whose only contributing property is `value` (most of them). */
-export const valueId = (type: string, value: string): string => `${type}--${uuid5(`{"value":${jsonString(value)}}`)}`
+export const valueId = (type: string, value: string): string => {
+  Uuid5.start()
+  Uuid5.raw(`{"value":`)
+  Uuid5.jsonString(value)
+  Uuid5.raw("}")
+  return Uuid5.finish(type)
+}
 
 /**
  * Python's `str.strip()`: its whitespace set adds U+001C–U+001F and U+0085 to JavaScript's `trim()`, and
@@ -83,8 +93,13 @@ export const identityId = (name: string, identityClass: string): string =>
  * re-sent modified records upsert the same incident (DESIGN §5.2). OpenCTI keeps this id among the
  * incident's STIX ids and resolves it on every later import.
  */
-export const recordIncidentId = (documentId: string): string =>
-  deterministicId("incident", { spycloud_document_id: documentId })
+export const recordIncidentId = (documentId: string): string => {
+  Uuid5.start()
+  Uuid5.raw(`{"spycloud_document_id":`)
+  Uuid5.jsonString(documentId)
+  Uuid5.raw("}")
+  return Uuid5.finish("incident")
+}
 
 /**
  * pycti `Incident.generate_id(name, created)` for a `created` already in text form: uuid5 over
@@ -93,17 +108,27 @@ export const recordIncidentId = (documentId: string): string =>
  * incident it stores (OpenCTI hashes `created` as `Date.toISOString()` and normalises names with JavaScript's
  * `toLowerCase().trim()`).
  */
-export const incidentId = (name: string, created: string): string =>
-  // The canonical JSON written out (keys in sorted order): one is computed for every record.
-  `incident--${uuid5(`{"created":${jsonString(created)},"name":${jsonString(name.toLowerCase().trim())}}`)}`
+export const incidentId = (name: string, created: string): string => {
+  // The canonical JSON written out (keys in sorted order).
+  Uuid5.start()
+  Uuid5.raw(`{"created":`)
+  Uuid5.jsonString(created)
+  Uuid5.raw(`,"name":`)
+  Uuid5.jsonString(name.toLowerCase().trim())
+  Uuid5.raw("}")
+  return Uuid5.finish("incident")
+}
 
 /** pycti `StixCoreRelationship.generate_id(type, source, target)` without start/stop times. */
-export const relationshipId = (relationshipType: string, sourceRef: string, targetRef: string): string =>
+export const relationshipId = (relationshipType: string, sourceRef: string, targetRef: string): string => {
   // The canonical JSON written out (keys in sorted order): one is computed for every observable.
-  `relationship--${
-    uuid5(
-      `{"relationship_type":${jsonString(relationshipType)},"source_ref":${jsonString(sourceRef)},"target_ref":${
-        jsonString(targetRef)
-      }}`
-    )
-  }`
+  Uuid5.start()
+  Uuid5.raw(`{"relationship_type":`)
+  Uuid5.jsonString(relationshipType)
+  Uuid5.raw(`,"source_ref":`)
+  Uuid5.jsonString(sourceRef)
+  Uuid5.raw(`,"target_ref":`)
+  Uuid5.jsonString(targetRef)
+  Uuid5.raw("}")
+  return Uuid5.finish("relationship")
+}

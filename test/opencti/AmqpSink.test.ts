@@ -74,7 +74,8 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
     env: Record<string, string>,
     registration: Registration,
     client: OpenCtiClient.OpenCtiClientShape,
-    proxy?: TcpProxy
+    proxy?: TcpProxy,
+    overrides: Partial<AmqpSink.AmqpSinkOptions> = {}
   ): Effect.Effect<BundleSink["Type"], never, Scope.Scope> =>
     Effect.gen(function*() {
       const settings = yield* settingsFor(env)
@@ -86,7 +87,8 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         applicantId: registration.connectorUserId,
         connectionName: `test ${env.CONNECTOR_ID}`,
         addExpectations: client.addExpectations,
-        reconnect: Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(3)))
+        reconnect: Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(3))),
+        ...overrides
       })
     })
 
@@ -274,6 +276,36 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         expect(error.reason).toContain("cannot add expectations to work work_unknown")
         const drained = yield* Effect.promise(() => drainPushQueue(`push_${env.CONNECTOR_ID}`))
         expect(drained.messages).toEqual([])
+      }).pipe(Effect.scoped, Effect.provide(quiet))
+    }))
+
+  it.live("per-bundle messages: one per bundle with every object, and no expectations (the worker adds them)", () =>
+    Effect.gen(function*() {
+      const env = openCtiEnv(platform)
+      const { client, registration } = yield* register(env)
+      const announced: Array<number> = []
+      yield* Effect.gen(function*() {
+        const sink = yield* sinkFor(env, registration, client, undefined, {
+          messages: "per-bundle",
+          addExpectations: (_work, count) => Effect.sync(() => void announced.push(count))
+        })
+        const first = breachBundle(40, "whole")
+        const second = breachBundle(2, "small")
+        yield* sink.send(first, Option.some("work_1"))
+        yield* sink.send(second, Option.some("work_1"))
+        const drained = yield* Effect.promise(() => drainPushQueue(`push_${env.CONNECTOR_ID}`, { expected: 2 }))
+        expect(drained.messages.map((message) => message.bundle.objects.map((object) => object.id))).toEqual([
+          first.objects.map((object) => object.id),
+          second.objects.map((object) => object.id)
+        ])
+        expect(drained.messages[0]!.envelope).toMatchObject({
+          bundle_type: "QUEUE_BUNDLE",
+          applicant_id: platform.userId,
+          action_sequence: 1,
+          work_id: "work_1"
+        })
+        expect(drained.messages[0]!.properties).toMatchObject({ deliveryMode: 2, contentEncoding: "utf-8" })
+        expect(announced).toEqual([])
       }).pipe(Effect.scoped, Effect.provide(quiet))
     }))
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
-import { queueMessages, splitBundle } from "../../src/opencti/QueueMessage.js"
+import { encodeBundleMessage, queueMessages, splitBundle } from "../../src/opencti/QueueMessage.js"
 import type { StixBundle, StixObject } from "../../src/stix/StixObject.js"
 
 const MARKING = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
@@ -92,7 +92,43 @@ describe("queue messages", () => {
     expect(split[0]!.x_opencti_seq).toBe(1)
   })
 
+  it("are byte for byte what JSON.stringify writes for pycti's envelope and split bundle", () => {
+    for (
+      const [applicant, work] of [["user-1", Option.some("work_1")], [null, Option.none()], [
+        "zoë",
+        Option.some("w\"ö")
+      ]] as const
+    ) {
+      const split = splitBundle(BUNDLE)
+      queueMessages(BUNDLE, applicant, work).forEach((body, index) => {
+        const expected = JSON.stringify({
+          bundle_type: "QUEUE_BUNDLE",
+          applicant_id: applicant,
+          action_sequence: index + 1,
+          entities_types: [],
+          content: Buffer.from(JSON.stringify(split[index]), "utf8").toString("base64"),
+          update: false,
+          draft_id: null,
+          ...Option.match(work, { onNone: () => ({}), onSome: (id) => ({ work_id: id }) })
+        })
+        expect(body.toString("utf8")).toBe(expected)
+      })
+    }
+  })
+
   it("are none for an empty bundle", () => {
     expect(queueMessages({ ...BUNDLE, objects: [] }, "u", Option.some("w"))).toEqual([])
+  })
+
+  it("can also carry the whole bundle in one message, for OpenCTI's worker to split", () => {
+    const { bundle, envelope } = decode(encodeBundleMessage(BUNDLE, "user-1", Option.some("work_1")))
+    expect(envelope).toMatchObject({
+      bundle_type: "QUEUE_BUNDLE",
+      applicant_id: "user-1",
+      action_sequence: 1,
+      work_id: "work_1"
+    })
+    expect(Object.keys(bundle)).toEqual(["type", "id", "spec_version", "objects"])
+    expect(bundle).toEqual({ type: "bundle", id: BUNDLE.id, spec_version: "2.1", objects: BUNDLE.objects })
   })
 })

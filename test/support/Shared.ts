@@ -3,14 +3,10 @@
  * user's fresh clone. Tests that need it use `describeWithShared`: skipped, with a printed reason, when
  * it is absent; in CI (CI=true) its absence is an error, so those tests can never silently vanish there.
  */
-import { existsSync } from "node:fs"
-import { dirname, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
 import { describe } from "vitest"
+import { SHARED_DIR, sharedAvailable } from "./SharedPaths.js"
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
-export const SHARED_DIR = process.env.SHARED_DIR ?? resolve(REPO_ROOT, "../shared")
-export const sharedAvailable = existsSync(resolve(SHARED_DIR, "docs"))
+export { REPO_ROOT, SHARED_DIR, sharedAvailable, sharedPath } from "./SharedPaths.js"
 
 if (!sharedAvailable && process.env.CI === "true") {
   throw new Error(`CI=true but the reference folder ${SHARED_DIR} is missing; it must sit beside the repository`)
@@ -26,5 +22,3 @@ export const describeWithShared = (name: string, body: () => void) => {
   }
   return describe.skip(`${name} (skipped: ../shared not found beside the repository)`, body)
 }
-
-export const sharedPath = (...parts: Array<string>) => resolve(SHARED_DIR, ...parts)

@@ -12,7 +12,7 @@ import {
   type VariableDefinitionNode
 } from "graphql"
 import { readFileSync } from "node:fs"
-import { sharedPath } from "../Shared.js"
+import { sharedPath } from "../SharedPaths.js"
 
 export const SCHEMA_VERSIONS = ["6.8.10", "6.9.17"] as const
 export type SchemaVersion = typeof SCHEMA_VERSIONS[number]

@@ -1,0 +1,350 @@
+/**
+ * `npm run bench`: the whole connector, as shipped, on generated data. For each size and sink it starts the
+ * SpyCloud stand-in in its own process, runs `node dist/main.js once` against it (offline with the
+ * directory sink, or with a local OpenCTI stand-in and the real RabbitMQ, whose push queue a consumer
+ * drains meanwhile), and measures wall time, CPU time, peak RSS and the time to the first bundle. Prints
+ * one Markdown table and writes it to bench-output/results.md (raw numbers in results.json).
+ *
+ *   npm run bench
+ *   npm run bench -- --sizes 10000,100000 --sinks directory --update-readme
+ *
+ * `--help` lists the options. The full default run takes about 20-30 minutes on a 2-core machine.
+ */
+import { execFileSync } from "node:child_process"
+import { randomUUID } from "node:crypto"
+import { existsSync, mkdirSync, mkdtempSync, rmSync, watch, writeFileSync } from "node:fs"
+import { connect } from "node:net"
+import { cpus, loadavg, tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { parseArgs } from "node:util"
+import * as Settings from "../src/config/Settings.js"
+import { LOCAL_AMQP_URL, startOpenCtiStandIn } from "../test/support/opencti/OpenCtiStandIn.js"
+import { sharedPath } from "../test/support/SharedPaths.js"
+import { ensureBuilt } from "./bench/Build.js"
+import { killRunning, type Measurement, measurementMethod, runMeasured } from "./bench/MeasuredProcess.js"
+import { startPushQueueDrainer } from "./bench/PushQueueDrainer.js"
+import { type BenchRow, renderTable, type SinkName, updateReadme } from "./bench/ResultsTable.js"
+import { type StandInInfo, startStandInProcess } from "./bench/StandInProcess.js"
+
+const USAGE = `Usage: npm run bench -- [options]
+
+  --sizes N,N          record counts to run (default 10000,100000,1000000)
+  --sinks S,S          directory and/or rabbitmq (default both)
+  --records-per-day N  records published per day in the generated data (default 500)
+  --amqp URL           RabbitMQ for the rabbitmq sink (default $AMQP_URL or ${LOCAL_AMQP_URL})
+  --update-readme      also put the table into README.md, between <!-- bench:start --> and <!-- bench:end -->
+  --help               this text
+`
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
+const BINARY = join(ROOT, "dist", "main.js")
+const OUTPUT = join(ROOT, "bench-output")
+const CONNECTOR_NAME = "SpyCloud"
+/** A run that takes longer is killed and reported as failed. */
+const RUN_TIMEOUT_MS = 30 * 60_000
+/** Waiting for the last queue messages after the connector exited: how long without any progress. */
+const DRAIN_STALL_MS = 60_000
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "10000,100000,1000000" },
+    sinks: { type: "string", default: "directory,rabbitmq" },
+    "records-per-day": { type: "string", default: "500" },
+    amqp: { type: "string", default: LOCAL_AMQP_URL },
+    "update-readme": { type: "boolean", default: false },
+    help: { type: "boolean", default: false }
+  },
+  strict: true
+})
+
+const fail = (message: string): never => {
+  process.stderr.write(`${message}\n\n${USAGE}`)
+  process.exit(2)
+}
+
+if (values.help) {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
+
+const positive = (text: string, what: string) => {
+  const value = Number(text.trim().replace(/_/g, ""))
+  return Number.isInteger(value) && value > 0 ? value : fail(`${what} must be a positive integer, not "${text}"`)
+}
+const sizes = values.sizes.split(",").map((text) => positive(text, "--sizes"))
+const sinks = values.sinks.split(",").map((text) => text.trim()).map((sink): SinkName =>
+  sink === "directory" || sink === "rabbitmq" ? sink : fail(`--sinks: unknown sink "${sink}"`)
+)
+const recordsPerDay = positive(values["records-per-day"], "--records-per-day")
+const amqpUrl = new URL(values.amqp)
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+
+/** Everything to undo if the benchmark is interrupted: stand-ins, temporary directories. */
+const cleanups = new Set<() => Promise<void> | void>()
+const withCleanup = async <A>(cleanup: () => Promise<void> | void, body: () => Promise<A>): Promise<A> => {
+  cleanups.add(cleanup)
+  try {
+    return await body()
+  } finally {
+    cleanups.delete(cleanup)
+    await cleanup()
+  }
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`)
+    killRunning()
+    void Promise.allSettled([...cleanups].map((cleanup) => cleanup())).then(() => process.exit(130))
+  })
+}
+
+const brokerReachable = (url: URL): Promise<boolean> =>
+  new Promise<boolean>((done) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port || 5672) })
+    socket.setTimeout(2000)
+    const answer = (reachable: boolean) => {
+      socket.destroy()
+      done(reachable)
+    }
+    socket.once("connect", () => answer(true))
+    socket.once("error", () => answer(false))
+    socket.once("timeout", () => answer(false))
+  })
+
+/** The connector's own summary (`once` prints it on stdout). */
+const summaryNumber = (stdout: string, label: string): number | undefined => {
+  const match = new RegExp(`^\\s+${label}\\s+(\\d+)`, "m").exec(stdout)
+  return match === null ? undefined : Number(match[1])
+}
+
+/** `once` prints this when its pass is over; the process should exit right after. */
+const PASS_FINISHED = /^SpyCloud import pass finished$/m
+const passFinished = (stdout: string) => PASS_FINISHED.test(stdout)
+
+/** Why a run failed, in one line: the connector's last error line, or how it ended. */
+const failureOf = (measurement: Measurement): string | undefined => {
+  if (measurement.timedOut) return `killed after ${RUN_TIMEOUT_MS / 60_000} minutes`
+  if (measurement.code === 0 || (measurement.lingered && passFinished(measurement.stdout))) return undefined
+  const lines = `${measurement.stderr}\n${measurement.stdout}`.trim().split("\n").filter((line) => line.trim() !== "")
+  const last = lines.at(-1) ?? ""
+  let reason = last
+  try {
+    reason = String((JSON.parse(last) as { message?: unknown }).message ?? last)
+  } catch {
+    // Not a JSON log line: keep it as it is.
+  }
+  return `exit ${measurement.code ?? measurement.signal}: ${reason.slice(0, 300)}`
+}
+
+const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
+
+const spycloudEnvironment = (standIn: StandInInfo) => ({
+  PATH: process.env.PATH ?? "",
+  HOME: process.env.HOME ?? "",
+  CONNECTOR_NAME,
+  SPYCLOUD_API_BASE_URL: standIn.baseUrl,
+  SPYCLOUD_API_KEY: standIn.apiKey,
+  SPYCLOUD_IMPORT_START_DATE: standIn.startDate
+})
+
+const runDirectory = async (standIn: StandInInfo, work: string) => {
+  const bundles = join(work, "bundles")
+  mkdirSync(bundles, { recursive: true })
+  let startedAt = 0
+  let firstBundleAt: number | undefined
+  // A bundle file exists once it is renamed from its temporary name to `<name>.json`.
+  const watcher = watch(bundles, (_event, name) => {
+    if (firstBundleAt === undefined && name !== null && name.endsWith(".json")) firstBundleAt = performance.now()
+  })
+  try {
+    const measurement = await runMeasured(process.execPath, [BINARY, "once"], {
+      cwd: work,
+      env: {
+        ...spycloudEnvironment(standIn),
+        CONNECTOR_ID: randomUUID(),
+        CONNECTOR_SEND_TO_QUEUE: "false",
+        CONNECTOR_SEND_TO_DIRECTORY: "true",
+        CONNECTOR_SEND_TO_DIRECTORY_PATH: bundles
+      },
+      timeoutMs: RUN_TIMEOUT_MS,
+      finished: passFinished,
+      onStart: (at) => (startedAt = at)
+    })
+    const objects = ["incidents", "observables", "relationships"]
+      .map((label) => summaryNumber(measurement.stdout, label))
+      .reduce<number | undefined>((sum, count) => sum === undefined || count === undefined ? undefined : sum + count, 0)
+    return {
+      measurement,
+      objects,
+      firstBundleSeconds: firstBundleAt === undefined ? undefined : (firstBundleAt - startedAt) / 1000
+    }
+  } finally {
+    watcher.close()
+  }
+}
+
+const runRabbitMq = async (standIn: StandInInfo, work: string) => {
+  const platform = await startOpenCtiStandIn({
+    amqpUrl: amqpUrl.href,
+    connection: {
+      host: amqpUrl.hostname,
+      port: Number(amqpUrl.port || 5672),
+      vhost: decodeURIComponent(amqpUrl.pathname.slice(1)) || "/",
+      use_ssl: amqpUrl.protocol === "amqps:",
+      user: decodeURIComponent(amqpUrl.username || "guest"),
+      pass: decodeURIComponent(amqpUrl.password || "guest")
+    }
+  })
+  return withCleanup(() => platform.close(), async () => {
+    const connectorId = randomUUID()
+    // The platform declares the push queue while it registers the connector.
+    const registered = () => platform.callsOf("RegisterConnector").some((call) => call.status === 200)
+    const drainer = await startPushQueueDrainer(amqpUrl.href, `push_${connectorId}`, registered)
+    return withCleanup(() => drainer.close(), async () => {
+      let startedAt = 0
+      const measurement = await runMeasured(process.execPath, [BINARY, "once"], {
+        cwd: work,
+        env: {
+          ...spycloudEnvironment(standIn),
+          OPENCTI_URL: platform.url,
+          OPENCTI_TOKEN: platform.token,
+          CONNECTOR_ID: connectorId
+        },
+        timeoutMs: RUN_TIMEOUT_MS,
+        finished: passFinished,
+        onStart: (at) => (startedAt = at)
+      })
+      let expected = 0
+      for (const work of platform.works.values()) if (work.connectorId === connectorId) expected += work.expectations
+      const succeeded = failureOf(measurement) === undefined
+      if (succeeded) await drainer.waitFor(expected, DRAIN_STALL_MS)
+      const firstMessageAt = drainer.firstMessageAt()
+      if (platform.invalidRequests.length > 0) {
+        throw new Error(`the connector sent ${platform.invalidRequests.length} invalid GraphQL requests`)
+      }
+      return {
+        measurement,
+        objects: succeeded ? drainer.consumed() : undefined,
+        firstBundleSeconds: firstMessageAt === undefined ? undefined : (firstMessageAt - startedAt) / 1000
+      }
+    })
+  })
+}
+
+const runOne = async (records: number, sink: SinkName): Promise<BenchRow> => {
+  const load = () => Math.round(loadavg()[0]! * 10) / 10
+  const loadBefore = load()
+  const days = Math.max(1, Math.ceil(records / recordsPerDay))
+  const standIn = await startStandInProcess(ROOT, { records, days, endDate: yesterday() })
+  const work = mkdtempSync(join(tmpdir(), "spycloud-bench-"))
+  try {
+    const result = await withCleanup(
+      () => rmSync(work, { recursive: true, force: true }),
+      () => withCleanup(standIn.stop, () => (sink === "directory" ? runDirectory : runRabbitMq)(standIn.info, work))
+    )
+    const { measurement } = result
+    return {
+      sink,
+      records,
+      read: summaryNumber(measurement.stdout, "records imported"),
+      objects: result.objects,
+      wallSeconds: measurement.wallSeconds,
+      cpuSeconds: measurement.cpuSeconds,
+      peakRssMb: measurement.peakRssMb,
+      firstBundleSeconds: result.firstBundleSeconds,
+      load: [loadBefore, load()],
+      lingered: measurement.lingered,
+      ...(failureOf(measurement) === undefined ? {} : { problem: failureOf(measurement)! })
+    }
+  } catch (error) {
+    return {
+      sink,
+      records,
+      read: undefined,
+      objects: undefined,
+      wallSeconds: undefined,
+      cpuSeconds: undefined,
+      peakRssMb: undefined,
+      firstBundleSeconds: undefined,
+      load: [loadBefore, load()],
+      problem: (error as Error).message
+    }
+  }
+}
+
+/** Why a sink cannot run on this machine, if it cannot. */
+const unavailable = async (sink: SinkName): Promise<string | undefined> => {
+  if (sink === "directory") return undefined
+  if (!existsSync(sharedPath("opencti", "opencti-assembled-6.8.10.graphql"))) {
+    return "skipped: the OpenCTI stand-in needs ../shared/opencti (the reference schemas beside the repository)"
+  }
+  if (!(await brokerReachable(amqpUrl))) return `skipped: RabbitMQ does not answer at ${amqpUrl.host}`
+  return undefined
+}
+
+const commit = () => {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim()
+  } catch {
+    return "unknown"
+  }
+}
+
+ensureBuilt(ROOT, log)
+const availability = new Map<SinkName, string | undefined>()
+for (const sink of sinks) availability.set(sink, await unavailable(sink))
+
+const rows: Array<BenchRow> = []
+for (const records of sizes) {
+  for (const sink of sinks) {
+    const skipped = availability.get(sink)
+    if (skipped !== undefined) {
+      const now = Math.round(loadavg()[0]! * 10) / 10
+      rows.push({
+        sink,
+        records,
+        read: undefined,
+        objects: undefined,
+        wallSeconds: undefined,
+        cpuSeconds: undefined,
+        peakRssMb: undefined,
+        firstBundleSeconds: undefined,
+        load: [now, now],
+        problem: skipped
+      })
+      continue
+    }
+    log(`${records} records → ${sink} ...`)
+    const row = await runOne(records, sink)
+    rows.push(row)
+    log(
+      row.problem === undefined
+        ? `${records} records → ${sink}: ${row.wallSeconds!.toFixed(1)} s, ${
+          Math.round(records / row.wallSeconds!)
+        } records/s, peak RSS ${Math.round(row.peakRssMb ?? 0)} MB`
+        : `${records} records → ${sink}: ${row.problem}`
+    )
+  }
+}
+
+const argv = process.argv.slice(2)
+const markdown = renderTable(rows, {
+  date: new Date().toISOString().slice(0, 10),
+  commit: commit(),
+  node: process.version,
+  cpu: cpus()[0]?.model.trim() ?? "unknown CPU",
+  cores: cpus().length,
+  command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(" ")}` : ""}`,
+  method: measurementMethod(),
+  recordsPerDay,
+  bundleMaxObjects: Settings.connector.bundleMaxObjects.defaultText ?? "?",
+  windowMaxRecords: Settings.spycloud.windowMaxRecords.defaultText ?? "?"
+})
+mkdirSync(OUTPUT, { recursive: true })
+writeFileSync(join(OUTPUT, "results.md"), `${markdown}\n`)
+writeFileSync(join(OUTPUT, "results.json"), `${JSON.stringify(rows, null, 2)}\n`)
+if (values["update-readme"]) updateReadme(join(ROOT, "README.md"), markdown)
+process.stdout.write(`${markdown}\n`)
+log(`written to bench-output/results.md${values["update-readme"] ? " and README.md" : ""}`)
