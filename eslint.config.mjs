@@ -21,5 +21,18 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-explicit-any": "off"
     }
+  },
+  {
+    files: ["src/**/*.ts"],
+    rules: {
+      // The package indexes load every module (HTTP routers with their bundled UIs: ~26 MB of heap);
+      // import the modules used, by path.
+      "@typescript-eslint/no-restricted-imports": ["error", {
+        paths: [
+          { name: "@effect/platform", message: "import the module by path", allowTypeImports: true },
+          { name: "@effect/platform-node", message: "import the module by path", allowTypeImports: true }
+        ]
+      }]
+    }
   }
 )

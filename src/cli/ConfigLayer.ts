@@ -1,5 +1,5 @@
 /** The configuration and logging layers every command starts from. */
-import type { FileSystem } from "@effect/platform"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import { Console, Effect, Layer, type Option } from "effect"
 import type { ConfigInvalid } from "../config/ConfigInvalid.js"
 import * as ConfigSource from "../config/ConfigSource.js"

@@ -2,8 +2,8 @@
  * Writes a file so that readers only ever see the old or the new content, and the new content is on disk
  * before the call returns: write `<path>.tmp`, fsync it, rename it over `path`.
  */
-import type { FileSystem } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import { Effect } from "effect"
 
 const encoder = new TextEncoder()

@@ -4,7 +4,7 @@
  * temporary name, synced and renamed, so a file that exists is complete. Old bundle files are removed after
  * `retention` days (0 keeps them); only files named like ours are ever removed.
  */
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Clock, Effect, Layer, Option } from "effect"
 import { join } from "node:path"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"

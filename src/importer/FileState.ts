@@ -3,7 +3,7 @@
  * be read or parsed stops the connector with a clear error: silently starting over would re-import
  * everything (or, worse, skip data).
  */
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Effect, Layer, Option } from "effect"
 import { dirname, join } from "node:path"
 import { ConnectorConfig, STATE_FILE_NAME } from "../config/ConnectorConfig.js"
