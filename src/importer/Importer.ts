@@ -293,7 +293,12 @@ export const make = Effect.gen(function*() {
           if (last > cursor) {
             stats.splits++
             yield* Metric.increment(ImportMetrics.windowSplits)
-            size = Math.ceil((last - cursor + 1) / 2)
+            // At least halved; with too many hits, sized to what the hits suggest (uniform days), so that a
+            // backfill from 1970 reaches a fitting window in a few probes instead of one per halving.
+            const days = last - cursor + 1
+            size = outcome._tag === "TooLarge"
+              ? Math.max(1, Math.min(Math.ceil(days / 2), Math.floor((days * maxHits) / outcome.hits)))
+              : Math.ceil(days / 2)
             yield* Effect.logInfo(
               outcome._tag === "TooLarge"
                 ? "Window holds too many records; splitting it"
