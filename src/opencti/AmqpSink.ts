@@ -242,7 +242,8 @@ export const layer: Layer.Layer<BundleSink, never, OpenCtiRegistration | OpenCti
         routingKey: registration.config.pushRouting,
         applicantId: registration.connectorUserId,
         connectionName: `${settings.connector.name} ${settings.connector.id}`,
-        addExpectations: client.addExpectations
+        addExpectations: client.addExpectations,
+        messages: settings.connector.queueMessages
       })
     })
   )

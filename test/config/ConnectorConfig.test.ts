@@ -62,6 +62,7 @@ const CASES: ReadonlyArray<readonly [path: string, yaml: unknown, env: string, f
   ["connector.send_to_directory_path", "/data/y", "/data/e", "/data/y", "/data/e"],
   ["connector.send_to_directory_retention", 0, "30", 0, 30],
   ["connector.queue_protocol", "api", "AMQP", "api", "amqp"],
+  ["connector.queue_messages", "per-bundle", "PER-OBJECT", "per-bundle", "per-object"],
   ["connector.expose_metrics", true, "no", true, false],
   ["connector.metrics_port", 9100, "9200", 9100, 9200],
   ["connector.state_file", "/state/y.json", "/state/e.json", "/state/y.json", "/state/e.json"],

@@ -103,6 +103,29 @@ describeWithShared("once with OpenCTI (built binary, real RabbitMQ)", () => {
     expect(platform.connectors.get(id)!.info).toMatchObject({ run_and_terminate: true, buffering: false })
   })
 
+  it("with CONNECTOR_QUEUE_MESSAGES=per-bundle each bundle is one message for the worker to split, without expectations", async () => {
+    const env = connectorEnv(platform, spycloud, { CONNECTOR_QUEUE_MESSAGES: "per-bundle" })
+    const id = env.CONNECTOR_ID
+    await once(env)
+    expect(operationsOf(platform, id)).not.toContain("addExpectations")
+    const [work] = worksOf(platform, id)
+    expect(work).toMatchObject({ processed: true, errors: [], expectations: 0 })
+    const drained = await drainPushQueue(`push_${id}`, {
+      until: (messages) =>
+        incidentIds(messages.flatMap((m) => m.bundle.objects)).size >= expectedIncidents(spycloud.dataset).size
+    })
+    for (const message of drained.messages) {
+      expect(message.envelope).toMatchObject({ bundle_type: "QUEUE_BUNDLE", work_id: work!.id })
+      expect(message.bundle.objects.length).toBeGreaterThan(2)
+      expect(message.bundle.objects.slice(0, 2).map((object) => object.type)).toEqual([
+        "identity",
+        "marking-definition"
+      ])
+    }
+    expect(incidentIds(drained.objects)).toEqual(expectedIncidents(spycloud.dataset))
+    expectConsistentStix(drained.objects)
+  })
+
   it("with CONNECTOR_QUEUE_PROTOCOL=api the same data arrives through stixBundlePush, per watchlist type", async () => {
     const env = connectorEnv(platform, spycloud, {
       CONNECTOR_QUEUE_PROTOCOL: "api",
