@@ -30,7 +30,8 @@ import { type StandInInfo, startStandInProcess } from "./bench/StandInProcess.js
 const USAGE = `Usage: npm run bench -- [options]
 
   --sizes N,N          record counts to run (default 10000,100000,1000000)
-  --sinks S,S          directory and/or rabbitmq (default both)
+  --sinks S,S          directory, rabbitmq (pycti's one message per object) and/or rabbitmq-per-bundle
+                       (CONNECTOR_QUEUE_MESSAGES=per-bundle); default all three
   --records-per-day N  records published per day in the generated data (default 500)
   --amqp URL           RabbitMQ for the rabbitmq sink (default $AMQP_URL or ${LOCAL_AMQP_URL})
   --update-readme      also put the table into README.md, between <!-- bench:start --> and <!-- bench:end -->
@@ -49,7 +50,7 @@ const DRAIN_STALL_MS = 60_000
 const { values } = parseArgs({
   options: {
     sizes: { type: "string", default: "10000,100000,1000000" },
-    sinks: { type: "string", default: "directory,rabbitmq" },
+    sinks: { type: "string", default: "directory,rabbitmq,rabbitmq-per-bundle" },
     "records-per-day": { type: "string", default: "500" },
     amqp: { type: "string", default: LOCAL_AMQP_URL },
     "update-readme": { type: "boolean", default: false },
@@ -74,7 +75,9 @@ const positive = (text: string, what: string) => {
 }
 const sizes = values.sizes.split(",").map((text) => positive(text, "--sizes"))
 const sinks = values.sinks.split(",").map((text) => text.trim()).map((sink): SinkName =>
-  sink === "directory" || sink === "rabbitmq" ? sink : fail(`--sinks: unknown sink "${sink}"`)
+  sink === "directory" || sink === "rabbitmq" || sink === "rabbitmq-per-bundle"
+    ? sink
+    : fail(`--sinks: unknown sink "${sink}"`)
 )
 const recordsPerDay = positive(values["records-per-day"], "--records-per-day")
 const amqpUrl = new URL(values.amqp)
@@ -118,6 +121,12 @@ const summaryNumber = (stdout: string, label: string): number | undefined => {
   const match = new RegExp(`^\\s+${label}\\s+(\\d+)`, "m").exec(stdout)
   return match === null ? undefined : Number(match[1])
 }
+
+/** Incidents, observables and relationships of the connector's summary. */
+const summaryObjects = (stdout: string): number | undefined =>
+  ["incidents", "observables", "relationships"]
+    .map((label) => summaryNumber(stdout, label))
+    .reduce<number | undefined>((sum, count) => sum === undefined || count === undefined ? undefined : sum + count, 0)
 
 /** `once` prints this when its pass is over; the process should exit right after. */
 const PASS_FINISHED = /^SpyCloud import pass finished$/m
@@ -172,9 +181,7 @@ const runDirectory = async (standIn: StandInInfo, work: string) => {
       finished: passFinished,
       onStart: (at) => (startedAt = at)
     })
-    const objects = ["incidents", "observables", "relationships"]
-      .map((label) => summaryNumber(measurement.stdout, label))
-      .reduce<number | undefined>((sum, count) => sum === undefined || count === undefined ? undefined : sum + count, 0)
+    const objects = summaryObjects(measurement.stdout)
     return {
       measurement,
       objects,
@@ -185,7 +192,11 @@ const runDirectory = async (standIn: StandInInfo, work: string) => {
   }
 }
 
-const runRabbitMq = async (standIn: StandInInfo, work: string) => {
+/**
+ * Through RabbitMQ with publisher confirms. `perBundle`: CONNECTOR_QUEUE_MESSAGES=per-bundle, one message per
+ * bundle (the worker would split it); objects are then counted from the connector's summary.
+ */
+const runRabbitMq = (perBundle: boolean) => async (standIn: StandInInfo, work: string) => {
   const platform = await startOpenCtiStandIn({
     amqpUrl: amqpUrl.href,
     connection: {
@@ -210,7 +221,8 @@ const runRabbitMq = async (standIn: StandInInfo, work: string) => {
           ...spycloudEnvironment(standIn),
           OPENCTI_URL: platform.url,
           OPENCTI_TOKEN: platform.token,
-          CONNECTOR_ID: connectorId
+          CONNECTOR_ID: connectorId,
+          CONNECTOR_QUEUE_MESSAGES: perBundle ? "per-bundle" : "per-object"
         },
         timeoutMs: RUN_TIMEOUT_MS,
         finished: passFinished,
@@ -218,6 +230,7 @@ const runRabbitMq = async (standIn: StandInInfo, work: string) => {
       })
       let expected = 0
       for (const work of platform.works.values()) if (work.connectorId === connectorId) expected += work.expectations
+      if (perBundle) expected = summaryNumber(measurement.stdout, "bundles") ?? 0
       const succeeded = failureOf(measurement) === undefined
       if (succeeded) await drainer.waitFor(expected, DRAIN_STALL_MS)
       const firstMessageAt = drainer.firstMessageAt()
@@ -226,7 +239,7 @@ const runRabbitMq = async (standIn: StandInInfo, work: string) => {
       }
       return {
         measurement,
-        objects: succeeded ? drainer.consumed() : undefined,
+        objects: succeeded ? (perBundle ? summaryObjects(measurement.stdout) : drainer.consumed()) : undefined,
         firstBundleSeconds: firstMessageAt === undefined ? undefined : (firstMessageAt - startedAt) / 1000
       }
     })
@@ -242,7 +255,11 @@ const runOne = async (records: number, sink: SinkName): Promise<BenchRow> => {
   try {
     const result = await withCleanup(
       () => rmSync(work, { recursive: true, force: true }),
-      () => withCleanup(standIn.stop, () => (sink === "directory" ? runDirectory : runRabbitMq)(standIn.info, work))
+      () =>
+        withCleanup(standIn.stop, () => {
+          const run = sink === "directory" ? runDirectory : runRabbitMq(sink === "rabbitmq-per-bundle")
+          return run(standIn.info, work)
+        })
     )
     const { measurement } = result
     return {

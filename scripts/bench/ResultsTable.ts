@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs"
 
-export type SinkName = "directory" | "rabbitmq"
+export type SinkName = "directory" | "rabbitmq" | "rabbitmq-per-bundle"
 
 export interface BenchRow {
   readonly sink: SinkName
@@ -49,7 +49,8 @@ const rate = (count: number | undefined, wall: number | undefined) =>
 
 const SINK_LABELS: Record<SinkName, string> = {
   directory: "directory",
-  rabbitmq: "RabbitMQ (confirms)"
+  rabbitmq: "RabbitMQ (confirms)",
+  "rabbitmq-per-bundle": "RabbitMQ (confirms), per-bundle messages"
 }
 
 export const renderTable = (rows: ReadonlyArray<BenchRow>, context: TableContext): string => {
@@ -83,10 +84,10 @@ export const renderTable = (rows: ReadonlyArray<BenchRow>, context: TableContext
     "",
     `- *Records*: generated breach records (${context.recordsPerDay} published per day) served by the SpyCloud ` +
     "stand-in in its own process; *Records/s* divides them by the wall time of `node dist/main.js once`, " +
-    "start-up included. *Read*: records the connector converted, more than *Records* because consecutive " +
-    "day windows share their boundary day (DESIGN §5.3).",
-    "- *Objects/s*: incidents, observables and relationships written (directory), or queue messages consumed " +
-    "(RabbitMQ: one persistent message per object with publisher confirms, pycti's way, drained concurrently " +
+    "start-up included. *Read*: records the connector converted (its summary), each once.",
+    "- *Objects/s*: incidents, observables and relationships written (directory, and RabbitMQ per-bundle, " +
+    "from the connector's summary), or queue messages consumed (RabbitMQ: one persistent message per object " +
+    "with publisher confirms, pycti's way; per-bundle: CONNECTOR_QUEUE_MESSAGES=per-bundle; drained concurrently " +
     "by a consumer standing in for OpenCTI's workers; the OpenCTI stand-in runs in the benchmark process).",
     `- *Peak RSS* and *CPU* (user + system) are the connector process's own: ${context.method}. ` +
     "*First bundle*: from process start to the first bundle file or queue message.",

@@ -191,8 +191,9 @@ export const connector = {
   bundleMaxObjects: withDefault({
     path: "connector.bundle_max_objects",
     schema: PositiveInt,
-    default: "10000",
-    description: "Upper bound on objects per bundle; a record's objects always stay in one bundle.",
+    default: "2000",
+    description:
+      "Upper bound on objects per bundle (author and marking included); a record's objects always stay in one bundle.",
     origin: "ours"
   })
 }

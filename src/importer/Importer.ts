@@ -175,7 +175,8 @@ export const make = Effect.gen(function*() {
         Stream.flattenIterables,
         // The window's last, partly filled bundle: sent before the window counts as done.
         Stream.concat(Stream.suspend(() => Stream.fromIterable(Option.toArray(Option.fromNullable(packer.flush()))))),
-        Stream.buffer({ capacity: 2 }),
+        // The next bundle is built while the previous one is being sent; one waiting is enough (memory).
+        Stream.buffer({ capacity: 1 }),
         Stream.mapEffect((bundle) =>
           sink.send(bundle, workId).pipe(
             Effect.tap(() => {
