@@ -3,11 +3,11 @@
  * now − 15 min, per watchlist type, converts each page to bundles, hands them to the sink, and advances
  * the checkpoint only once a whole window was accepted. Then the same for modified records, once a day.
  */
-import { Clock, Context, DateTime, Duration, Effect, Either, Layer, Metric, Option, Schedule, Stream } from "effect"
+import { Clock, Context, DateTime, Duration, Effect, Layer, Metric, Option, Schedule, Stream } from "effect"
 import { ConnectorConfig, type Settings } from "../config/ConnectorConfig.js"
 import { SEVERITY_LEVELS, type WatchlistType } from "../config/Settings.js"
 import type { BreachRecord } from "../spycloud/BreachRecord.js"
-import { type BreachPage, type BreachQuery, SpycloudClient } from "../spycloud/SpycloudClient.js"
+import { type BreachPage, SpycloudClient } from "../spycloud/SpycloudClient.js"
 import type { SpycloudError } from "../spycloud/SpycloudError.js"
 import { totalRetries } from "../spycloud/SpycloudMetrics.js"
 import { type BundlePacker, makeBundlePacker } from "../stix/BundleAssembler.js"
@@ -21,6 +21,7 @@ import * as ImportMetrics from "./ImportMetrics.js"
 import { convertPage, sourceIdsOf } from "./PageConversion.js"
 import { PassFailed } from "./PassFailed.js"
 import { PassStats, type PassSummary, summaryLine } from "./PassStats.js"
+import { describeWindow, toQuery, type WindowSpec } from "./Window.js"
 import { WorkTracker } from "./WorkTracker.js"
 
 /** Records become queryable some time after their publish date; windows end this far behind now. */
@@ -43,19 +44,6 @@ type WindowOutcome =
   | { readonly _tag: "TimedOut" }
   | { readonly _tag: "CursorExpired" }
 
-interface WindowSpec {
-  readonly field: DateField
-  readonly watchlistType: Option.Option<WatchlistType>
-  /** Days covered, both inclusive. */
-  readonly first: Day
-  readonly last: Day
-  /** The newest window ends at now − lag (a date-time) instead of a day boundary. */
-  readonly until: Option.Option<number>
-  readonly severity: ReadonlyArray<number>
-  /** Whether a first page with too many hits should abandon the window so it can be split. */
-  readonly splittable: boolean
-}
-
 /** What the windows of one pass share: its OpenCTI work, its counters, the notes already logged. */
 interface Pass {
   readonly workId: Option.Option<string>
@@ -67,28 +55,6 @@ class TooManyHits {
   readonly _tag = "TooManyHits"
   constructor(readonly hits: number) {}
 }
-
-const describeWindow = (spec: WindowSpec) => {
-  const days = spec.first === spec.last ? dayText(spec.first) : `${dayText(spec.first)}..${dayText(spec.last)}`
-  const type = Option.match(spec.watchlistType, { onNone: () => "", onSome: (t) => ` ${t}` })
-  const severity = spec.severity.length > 0 ? ` severity ${spec.severity.join(",")}` : ""
-  return `${spec.field === "publish" ? "published" : "modified"} ${days}${type}${severity}`
-}
-
-/**
- * A window's query. SpyCloud does not document whether `until` is inclusive, and publish dates are
- * midnight-stamped, so a window ends at 23:59:59 of its last day: that covers the day either way and never
- * reaches the next one, so consecutive windows neither miss nor repeat a day.
- */
-const toQuery = (spec: WindowSpec): BreachQuery => ({
-  dateField: spec.field,
-  since: dayText(spec.first),
-  until: Option.some(
-    Option.match(spec.until, { onNone: () => `${dayText(spec.last)}T23:59:59Z`, onSome: instantText })
-  ),
-  severity: spec.severity,
-  watchlistType: spec.watchlistType
-})
 
 export const make = Effect.gen(function*() {
   const settings: Settings = yield* ConnectorConfig
@@ -327,12 +293,7 @@ export const make = Effect.gen(function*() {
         const outcome = yield* importWindowWithRestarts(newest, pass)
         if (outcome._tag !== "Done") yield* importDayBySeverity(newest, pass)
         stats.windows++
-        if (
-          readCheckpoint(current, key).pipe(Either.getOrElse(() => Option.none<Day>()), Option.getOrUndefined) !==
-            lastDay
-        ) {
-          yield* checkpoint(key, lastDay)
-        }
+        yield* checkpoint(key, lastDay)
       })
 
     const stateDay = (key: string) =>
