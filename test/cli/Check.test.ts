@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { runBinary } from "../support/Binary.js"
+import { startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
 const OFFLINE = {
   CONNECTOR_ID: "8d3f0a6e-1111-4222-8333-944455556666",
@@ -81,6 +82,30 @@ describe("spycloud-connector (binary)", () => {
     expect(output).toContain("spycloud.typo_key")
     expect(output).not.toContain("sk-live-abcdef0123456789")
     expect(output).not.toContain("mq-password-9876")
+  })
+
+  it("check probes SpyCloud: OK with the right key; exit 1 naming the key or the IP allow-list otherwise", async () => {
+    const spycloud = await startSpycloudStandIn({ dataset: { records: 10 } })
+    try {
+      const env = { ...OFFLINE, SPYCLOUD_API_BASE_URL: spycloud.baseUrl, SPYCLOUD_API_KEY: spycloud.apiKey }
+      const ok = await runBinary(["check"], { env })
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0)
+      expect(ok.stdout).toMatch(/^\s*SpyCloud\s+OK\s/m)
+      expect(ok.stdout + ok.stderr).not.toContain(spycloud.apiKey)
+
+      const wrongKey = "sk-wrong-5e1d9b7c3a"
+      const refused = await runBinary(["check"], { env: { ...env, SPYCLOUD_API_KEY: wrongKey } })
+      expect(refused.code).toBe(1)
+      expect(refused.stdout).toMatch(/^\s*SpyCloud\s+FAILED\s.*SPYCLOUD_API_KEY/m)
+      expect(refused.stdout + refused.stderr).not.toContain(wrongKey)
+
+      spycloud.setFaults({ forbidden: "ip" })
+      const notAllowed = await runBinary(["check"], { env })
+      expect(notAllowed.code).toBe(1)
+      expect(notAllowed.stdout).toMatch(/^\s*SpyCloud\s+FAILED\s.*IP allow-list/m)
+    } finally {
+      await spycloud.stop()
+    }
   })
 
   it("check fails with exit code 2 when --config names a missing or broken file", async () => {
