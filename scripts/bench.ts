@@ -246,6 +246,25 @@ const runRabbitMq = (perBundle: boolean) => async (standIn: StandInInfo, work: s
   })
 }
 
+/** A row that reports why a run has no numbers (skipped, or failed). */
+const rowWithoutResult = (
+  sink: SinkName,
+  records: number,
+  load: readonly [number, number],
+  problem: string
+): BenchRow => ({
+  sink,
+  records,
+  read: undefined,
+  objects: undefined,
+  wallSeconds: undefined,
+  cpuSeconds: undefined,
+  peakRssMb: undefined,
+  firstBundleSeconds: undefined,
+  load,
+  problem
+})
+
 const runOne = async (records: number, sink: SinkName): Promise<BenchRow> => {
   const load = () => Math.round(loadavg()[0]! * 10) / 10
   const loadBefore = load()
@@ -276,18 +295,7 @@ const runOne = async (records: number, sink: SinkName): Promise<BenchRow> => {
       ...(failureOf(measurement) === undefined ? {} : { problem: failureOf(measurement)! })
     }
   } catch (error) {
-    return {
-      sink,
-      records,
-      read: undefined,
-      objects: undefined,
-      wallSeconds: undefined,
-      cpuSeconds: undefined,
-      peakRssMb: undefined,
-      firstBundleSeconds: undefined,
-      load: [loadBefore, load()],
-      problem: (error as Error).message
-    }
+    return rowWithoutResult(sink, records, [loadBefore, load()], (error as Error).message)
   }
 }
 
@@ -319,18 +327,7 @@ for (const records of sizes) {
     const skipped = availability.get(sink)
     if (skipped !== undefined) {
       const now = Math.round(loadavg()[0]! * 10) / 10
-      rows.push({
-        sink,
-        records,
-        read: undefined,
-        objects: undefined,
-        wallSeconds: undefined,
-        cpuSeconds: undefined,
-        peakRssMb: undefined,
-        firstBundleSeconds: undefined,
-        load: [now, now],
-        problem: skipped
-      })
+      rows.push(rowWithoutResult(sink, records, [now, now], skipped))
       continue
     }
     log(`${records} records → ${sink} ...`)
