@@ -51,6 +51,19 @@ describe("DirectorySink", () => {
       })
     })))
 
+  it.live("writes the file as UTF-8: Latin-1, other scripts, emoji and lone control characters survive", () =>
+    run(Effect.gen(function*() {
+      const directory = mkdtempSync(join(tmpdir(), "bundles-"))
+      const sink = yield* DirectorySink.make(options(directory))
+      const name = "José Müller — 山田太郎 🔑 \u0007 \"quoted\" \\ back"
+      const unicode: StixBundle = { ...bundle(1), objects: [{ ...bundle(1).objects[0]!, name }] }
+      yield* sink.send(unicode, Option.none())
+      const [file] = readdirSync(directory).filter((entry) => entry.endsWith(".json"))
+      const bytes = readFileSync(join(directory, file!))
+      expect(new TextDecoder("utf-8", { fatal: true }).decode(bytes)).toContain("José Müller — 山田太郎 🔑")
+      expect(JSON.parse(bytes.toString("utf8")).bundle.objects[0].name).toBe(name)
+    })))
+
   it.live("removes its own bundle files older than the retention, and nothing else", () =>
     run(Effect.gen(function*() {
       const directory = mkdtempSync(join(tmpdir(), "bundles-"))
