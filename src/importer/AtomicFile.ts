@@ -16,8 +16,8 @@ export const writeFileAtomically = (
     yield* Effect.scoped(
       Effect.gen(function*() {
         const file = yield* fs.open(temporary, { flag: "w" })
-        // Buffer.from encodes a bundle (a two-byte string as soon as one character is not Latin-1) about 4×
-        // faster than TextEncoder on Node 20.
+        // Buffer.from, not TextEncoder: on Node 20 TextEncoder took ~16 % of the directory sink's CPU in a
+        // profile of the binary; Buffer.from does the same UTF-8 encoding in well under half the time.
         yield* file.writeAll(Buffer.from(content, "utf8"))
         yield* file.sync
       })
