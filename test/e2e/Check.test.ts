@@ -3,10 +3,10 @@
  * RabbitMQ the registration (and the MQ_* overrides) point at, and says clearly which one fails.
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
-import { connectorEnv, freePort, runToEnd } from "../support/ConnectorHarness.js"
-import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { connectorEnv, freePort, runToEnd, startStandIns, stopStandIns } from "../support/ConnectorHarness.js"
+import type { OpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
 import { describeWithShared } from "../support/Shared.js"
-import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
+import type { SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
 /** The line `check` prints for a service: `  <service> OK|FAILED <detail>`. */
 const serviceLine = (stdout: string, service: string) =>
@@ -16,15 +16,9 @@ describeWithShared("check with OpenCTI (built binary, real RabbitMQ)", () => {
   let spycloud: SpycloudStandIn
   let platform: OpenCtiStandIn
   beforeAll(async () => {
-    spycloud = await startSpycloudStandIn({ dataset: { records: 10 } })
-    platform = await startOpenCtiStandIn()
+    ;({ spycloud, platform } = await startStandIns({ dataset: { records: 10 } }))
   })
-  afterAll(async () => {
-    await spycloud?.stop()
-    if (platform === undefined) return
-    expect(platform.invalidRequests).toEqual([])
-    await platform.close()
-  })
+  afterAll(() => stopStandIns({ spycloud, platform }))
 
   it("reports SpyCloud, OpenCTI and RabbitMQ OK against working services", async () => {
     const env = connectorEnv(platform, spycloud)

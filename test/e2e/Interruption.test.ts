@@ -14,35 +14,33 @@ import {
   newestDayCheckpoint,
   platformState,
   runToEnd,
+  startStandIns,
+  stopStandIns,
   worksOf,
   yesterday
 } from "../support/ConnectorHarness.js"
-import { type OpenCtiStandIn, type RecordedCall, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { type OpenCtiStandIn, type RecordedCall } from "../support/opencti/OpenCtiStandIn.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { startTcpProxy, type TcpProxy } from "../support/opencti/TcpProxy.js"
 import { describeWithShared } from "../support/Shared.js"
-import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
+import type { SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
 describeWithShared("RabbitMQ connection lost during once (built binary, real RabbitMQ)", () => {
   let spycloud: SpycloudStandIn
   let platform: OpenCtiStandIn
   let proxy: TcpProxy
   beforeAll(async () => {
-    spycloud = await startSpycloudStandIn({
+    ;({ spycloud, platform } = await startStandIns({
       dataset: { records: 360, days: 8, endDate: yesterday(), invalidEvery: 53, seed: 11 },
       // Slow enough that the connector notices a cut connection before its next send.
       latencyMs: 50
-    })
-    platform = await startOpenCtiStandIn()
+    }))
     proxy = await startTcpProxy({ host: "127.0.0.1", port: 5672 })
   })
   beforeEach(() => spycloud.resetRequests())
   afterAll(async () => {
     await proxy?.close()
-    await spycloud?.stop()
-    if (platform === undefined) return
-    expect(platform.invalidRequests).toEqual([])
-    await platform.close()
+    await stopStandIns({ spycloud, platform })
   })
 
   /** Small windows (each one checkpointed) and several bundles per window, through the proxy. */

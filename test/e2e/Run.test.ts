@@ -12,13 +12,15 @@ import {
   incidentIds,
   newestDayCheckpoint,
   platformState,
+  startStandIns,
+  stopStandIns,
   worksOf,
   yesterday
 } from "../support/ConnectorHarness.js"
-import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import type { OpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { describeWithShared } from "../support/Shared.js"
-import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
+import type { SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
 /** pycti's counters (opencti-protocol.md §11), which dashboards built for Python connectors read. */
 const PYCTI_COUNTERS = [
@@ -55,15 +57,11 @@ describeWithShared("run with OpenCTI (built binary, real RabbitMQ)", () => {
   let spycloud: SpycloudStandIn
   let platform: OpenCtiStandIn
   beforeAll(async () => {
-    spycloud = await startSpycloudStandIn({ dataset: { records: 120, days: 3, endDate: yesterday(), seed: 3 } })
-    platform = await startOpenCtiStandIn()
+    ;({ spycloud, platform } = await startStandIns({
+      dataset: { records: 120, days: 3, endDate: yesterday(), seed: 3 }
+    }))
   })
-  afterAll(async () => {
-    await spycloud?.stop()
-    if (platform === undefined) return
-    expect(platform.invalidRequests).toEqual([])
-    await platform.close()
-  })
+  afterAll(() => stopStandIns({ spycloud, platform }))
 
   it("passes every CONNECTOR_DURATION_PERIOD, skips while the queue is over the threshold, serves metrics, exits 0 on SIGTERM mid-pass", async () => {
     const metricsPort = await freePort()

@@ -13,30 +13,26 @@ import {
   incidentIds,
   platformState,
   runToEnd,
+  startStandIns,
+  stopStandIns,
   worksOf,
   yesterday
 } from "../support/ConnectorHarness.js"
-import { type OpenCtiStandIn, type RecordedCall, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { type OpenCtiStandIn, type RecordedCall } from "../support/opencti/OpenCtiStandIn.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { describeWithShared } from "../support/Shared.js"
-import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
+import type { SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
 describeWithShared("OpenCTI failures (built binary, OpenCTI stand-in, real RabbitMQ)", () => {
   let spycloud: SpycloudStandIn
   let platform: OpenCtiStandIn
   beforeAll(async () => {
-    spycloud = await startSpycloudStandIn({
+    ;({ spycloud, platform } = await startStandIns({
       dataset: { records: 600, days: 12, endDate: yesterday(), seed: 17 },
       latencyMs: 20
-    })
-    platform = await startOpenCtiStandIn()
+    }))
   })
-  afterAll(async () => {
-    await spycloud?.stop()
-    if (platform === undefined) return
-    expect(platform.invalidRequests).toEqual([])
-    await platform.close()
-  })
+  afterAll(() => stopStandIns({ spycloud, platform }))
 
   it("unavailable when the connector starts: it waits for the platform, then imports everything", async () => {
     platform.setUnavailable(true)

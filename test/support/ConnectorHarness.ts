@@ -8,9 +8,15 @@ import { expect } from "@effect/vitest"
 import { createServer } from "node:net"
 import { recordIncidentId } from "../../src/stix/StixId.js"
 import { type BinaryResult, startBinary } from "./Binary.js"
-import type { OpenCtiStandIn } from "./opencti/OpenCtiStandIn.js"
+import { type OpenCtiStandIn, startOpenCtiStandIn } from "./opencti/OpenCtiStandIn.js"
 import type { DrainedMessage } from "./opencti/PushQueue.js"
-import type { Dataset, RecordFilter, SpycloudStandIn } from "./spycloud/SpycloudStandIn.js"
+import {
+  type Dataset,
+  type RecordFilter,
+  type SpycloudStandIn,
+  type StandInOptions,
+  startSpycloudStandIn
+} from "./spycloud/SpycloudStandIn.js"
 import { referencesOf, stixValidator } from "./StixValidator.js"
 
 const DAY_MS = 86_400_000
@@ -30,6 +36,28 @@ export const yesterday = (): string => utcDate(Date.now() - DAY_MS)
  * since a run may straddle midnight.
  */
 export const newestDayCheckpoint = (at: number = Date.now()): string => `${utcDate(at - 15 * 60_000)}T00:00:00+00:00`
+
+export interface StandIns {
+  readonly spycloud: SpycloudStandIn
+  readonly platform: OpenCtiStandIn
+}
+
+/** A suite's SpyCloud stand-in (serving `spycloud`) and OpenCTI stand-in. */
+export const startStandIns = async (spycloud: StandInOptions): Promise<StandIns> => ({
+  spycloud: await startSpycloudStandIn(spycloud),
+  platform: await startOpenCtiStandIn()
+})
+
+/**
+ * Stops what `startStandIns` started (either may be missing when it failed) and checks that no GraphQL
+ * document the connector sent failed validation against the 6.8.10 or 6.9.17 schema.
+ */
+export const stopStandIns = async (standIns: Partial<StandIns>): Promise<void> => {
+  await standIns.spycloud?.stop()
+  if (standIns.platform === undefined) return
+  expect(standIns.platform.invalidRequests).toEqual([])
+  await standIns.platform.close()
+}
 
 /** The environment of a connector run against both stand-ins, with a fresh CONNECTOR_ID; `overrides` win. */
 export const connectorEnv = (
