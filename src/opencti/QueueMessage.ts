@@ -5,44 +5,7 @@
  */
 import { Option } from "effect"
 import { queueOrder } from "../stix/QueueOrder.js"
-import type { StixBundle, StixObject } from "../stix/StixObject.js"
-
-/** The body of one message; `work_id` is present only when there is a work, as pycti writes it. */
-export interface QueueEnvelope {
-  readonly bundle_type: "QUEUE_BUNDLE"
-  /** The registration's `connector_user_id`: the worker imports as this user. */
-  readonly applicant_id: string | null
-  /** 1-based position of the message within the bundle. */
-  readonly action_sequence: number
-  /** Empty: import every type. */
-  readonly entities_types: ReadonlyArray<string>
-  /** base64 of the UTF-8 JSON of the one-object bundle. */
-  readonly content: string
-  readonly update: boolean
-  readonly draft_id: null
-  readonly work_id?: string
-}
-
-/** The one-object bundle pycti's splitter emits, with the object's dependency depth as `x_opencti_seq`. */
-export interface SplitBundle {
-  readonly type: "bundle"
-  readonly id: string
-  readonly spec_version: "2.1"
-  readonly x_opencti_seq: number
-  readonly objects: readonly [StixObject]
-}
-
-/** Every object of the bundle as its own split bundle, in publishing order. */
-export const splitBundle = (bundle: StixBundle): Array<SplitBundle> => {
-  const { counts, objects } = queueOrder(bundle)
-  return objects.map((object) => ({
-    type: "bundle",
-    id: bundle.id,
-    spec_version: "2.1",
-    x_opencti_seq: counts.get(object.id) ?? 1,
-    objects: [object]
-  }))
-}
+import type { StixBundle } from "../stix/StixObject.js"
 
 /** A bundle's messages, encoded one at a time so that publishing can start before all are built. */
 export interface QueueMessages {
@@ -115,14 +78,4 @@ export const encodeBundleMessage = (
     JSON.stringify(bundle.objects)
   }}`
   return envelopeWriter(applicantId, workId)(1, Buffer.from(json, "utf8"))
-}
-
-/** All message bodies of a bundle, in publishing order. */
-export const queueMessages = (
-  bundle: StixBundle,
-  applicantId: string | null,
-  workId: Option.Option<string>
-): Array<Buffer> => {
-  const messages = encodeQueueMessages(bundle, applicantId, workId)
-  return Array.from({ length: messages.count }, (_, index) => messages.body(index))
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
-import { encodeBundleMessage, queueMessages, splitBundle } from "../../src/opencti/QueueMessage.js"
+import { encodeBundleMessage, encodeQueueMessages } from "../../src/opencti/QueueMessage.js"
+import { queueOrder } from "../../src/stix/QueueOrder.js"
 import type { StixBundle, StixObject } from "../../src/stix/StixObject.js"
 
 const MARKING = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
@@ -22,6 +23,24 @@ const BUNDLE: StixBundle = {
     { type: "identity", id: AUTHOR, name: "SpyCloud", object_marking_refs: [MARKING] },
     { type: "marking-definition", id: MARKING }
   ]
+}
+
+/** All message bodies of a bundle, in publishing order. */
+const queueMessages = (bundle: StixBundle, applicantId: string | null, workId: Option.Option<string>) => {
+  const messages = encodeQueueMessages(bundle, applicantId, workId)
+  return Array.from({ length: messages.count }, (_, index) => messages.body(index))
+}
+
+/** pycti's split bundles (one object each, its dependency depth as x_opencti_seq), built the plain way. */
+const splitBundle = (bundle: StixBundle) => {
+  const { counts, objects } = queueOrder(bundle)
+  return objects.map((object) => ({
+    type: "bundle",
+    id: bundle.id,
+    spec_version: "2.1",
+    x_opencti_seq: counts.get(object.id) ?? 1,
+    objects: [object]
+  }))
 }
 
 const decode = (body: Buffer) => {
@@ -80,7 +99,7 @@ describe("queue messages", () => {
   })
 
   it("come in dependency order: every reference inside the bundle was published earlier", () => {
-    const split = splitBundle(BUNDLE)
+    const split = queueMessages(BUNDLE, "u", Option.none()).map((body) => decode(body).bundle)
     const seen = new Set<string>()
     const inBundle = new Set(BUNDLE.objects.map((object) => object.id))
     for (const { objects: [object] } of split) {
