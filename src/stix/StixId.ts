@@ -8,43 +8,11 @@
  */
 import * as Uuid5 from "./Uuid5.js"
 
-export { STIX_ID_NAMESPACE } from "./Uuid5.js"
-
-/** RFC 4122 UUID version 5 in the STIX namespace (what `uuid`'s `v5(name, namespace)` returns). */
-export const uuid5 = (name: string): string => {
-  Uuid5.start()
-  Uuid5.utf8(name)
-  return Uuid5.finish()
-}
-
-const SURROGATE = /[\ud800-\udfff]/
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
-
-/** A JSON string literal, as canonical JSON writes it; a lone surrogate throws, as it does in Python. */
-const jsonString = (value: string): string => {
-  if (SURROGATE.test(value) && LONE_SURROGATE.test(value)) throw new TypeError("lone surrogate in an id property")
-  return JSON.stringify(value)
-}
-
 /** The keys of the contributing properties in canonical order (UTF-16 code units). */
 const sortedKeys = (properties: Readonly<Record<string, string>>): Array<string> => {
   const keys = Object.keys(properties)
   if (keys.length > 1) keys.sort()
   return keys
-}
-
-/**
- * The canonical JSON (RFC 8785, as `canonicalize` and stix2 write it) of an object of strings: keys sorted
- * by UTF-16 code units, no whitespace, strings as `JSON.stringify` writes them.
- */
-export const canonicalJson = (properties: Readonly<Record<string, string>>): string => {
-  const keys = sortedKeys(properties)
-  let json = "{"
-  for (let i = 0; i < keys.length; i++) {
-    if (i > 0) json += ","
-    json += `${JSON.stringify(keys[i])}:${jsonString(properties[keys[i]!]!)}`
-  }
-  return `${json}}`
 }
 
 /** `<type>--uuid5(namespace, canonical JSON of the contributing properties)` (stix-ids.md §1). */
@@ -62,14 +30,17 @@ export const deterministicId = (type: string, contributing: Readonly<Record<stri
   return Uuid5.finish(type)
 }
 
-/** The id of an observable whose only contributing property is `value` (most of them). */
-export const valueId = (type: string, value: string): string => {
+/** `deterministicId` for one contributing property whose key is plain ASCII, without sorting or a record. */
+const singlePropertyId = (type: string, key: string, value: string): string => {
   Uuid5.start()
-  Uuid5.raw(`{"value":`)
+  Uuid5.raw(`{"${key}":`)
   Uuid5.jsonString(value)
   Uuid5.raw("}")
   return Uuid5.finish(type)
 }
+
+/** The id of an observable whose only contributing property is `value` (most of them). */
+export const valueId = (type: string, value: string): string => singlePropertyId(type, "value", value)
 
 /**
  * Python's `str.strip()`: its whitespace set adds U+001C–U+001F and U+0085 to JavaScript's `trim()`, and
@@ -93,13 +64,8 @@ export const identityId = (name: string, identityClass: string): string =>
  * re-sent modified records upsert the same incident (DESIGN §5.2). OpenCTI keeps this id among the
  * incident's STIX ids and resolves it on every later import.
  */
-export const recordIncidentId = (documentId: string): string => {
-  Uuid5.start()
-  Uuid5.raw(`{"spycloud_document_id":`)
-  Uuid5.jsonString(documentId)
-  Uuid5.raw("}")
-  return Uuid5.finish("incident")
-}
+export const recordIncidentId = (documentId: string): string =>
+  singlePropertyId("incident", "spycloud_document_id", documentId)
 
 /**
  * pycti `Incident.generate_id(name, created)` for a `created` already in text form: uuid5 over
