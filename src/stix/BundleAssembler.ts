@@ -8,7 +8,7 @@
  * (a modified record re-sent after its first version), like pycti's splitter, which also keeps the last.
  *
  * Objects are grouped in dependency order: the author and the marking, then observables, then incidents
- * (and any other SDO), then relationships. pycti's queue order (`orderForQueue`, a stable sort by number of
+ * (and any other SDO), then relationships. pycti's queue order (`queueOrder`, a stable sort by number of
  * dependencies) keeps that order among objects with as many dependencies, and the unsplit bundle written to
  * a directory or pushed through the API reads the same way.
  */

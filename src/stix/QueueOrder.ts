@@ -67,6 +67,3 @@ export const queueOrder = (bundle: StixBundle): QueueOrder => {
   for (const list of byCount) if (list !== undefined) { for (const object of list) objects.push(object) }
   return { objects, counts }
 }
-
-/** The bundle's objects in publishing order (a stable sort by dependency count). */
-export const orderForQueue = (bundle: StixBundle): ReadonlyArray<StixObject> => queueOrder(bundle).objects

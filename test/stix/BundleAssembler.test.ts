@@ -4,7 +4,7 @@ import type { BreachRecord } from "../../src/spycloud/BreachRecord.js"
 import { mapBreachRecord } from "../../src/stix/BreachRecordMapper.js"
 import { assembleBundles, makeBundlePacker } from "../../src/stix/BundleAssembler.js"
 import { makeMappingContext } from "../../src/stix/MappingContext.js"
-import { orderForQueue } from "../../src/stix/QueueOrder.js"
+import { queueOrder } from "../../src/stix/QueueOrder.js"
 import type { StixObject } from "../../src/stix/StixObject.js"
 import { catalog67701, malwareRecord } from "../fixtures/stix/records.js"
 import { describeWithShared } from "../support/Shared.js"
@@ -163,7 +163,7 @@ describe("makeBundlePacker", () => {
 describe("queue order of an assembled bundle", () => {
   it("publishes the marking and author first, then observables, incidents and relationships, each after its references", () => {
     const bundle = assembleBundles([objectsOf(malwareRecord), records(2)[1]!], context, 1000)[0]!
-    const order = orderForQueue(bundle)
+    const order = queueOrder(bundle).objects
     const types = order.map((object) => object.type)
     expect(types.slice(0, 2).sort()).toStrictEqual(["identity", "marking-definition"])
     const firstRelationship = types.indexOf("relationship")

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { dependencyCounts, orderForQueue } from "../../src/stix/QueueOrder.js"
+import { dependencyCounts, queueOrder } from "../../src/stix/QueueOrder.js"
 import type { StixBundle } from "../../src/stix/StixObject.js"
 
 const MARKING = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
@@ -30,7 +30,7 @@ const bundle: StixBundle = {
   ]
 }
 
-describe("orderForQueue", () => {
+describe("queueOrder", () => {
   it("counts dependencies like pycti's splitter (1 + referenced objects in the bundle)", () => {
     const counts = dependencyCounts(bundle.objects)
     expect(counts.get(MARKING)).toBe(1)
@@ -42,7 +42,7 @@ describe("orderForQueue", () => {
   })
 
   it("puts every object after the objects it references", () => {
-    const order = orderForQueue(bundle).map((object) => object.id)
+    const order = queueOrder(bundle).objects.map((object) => object.id)
     expect(order.slice(0, 2)).toEqual([AUTHOR, MARKING])
     for (const object of bundle.objects) {
       for (const value of Object.values(object)) {
@@ -66,6 +66,6 @@ describe("orderForQueue", () => {
         { type: "b", id: "b--1", x_ref: "a--1" }
       ]
     }
-    expect(orderForQueue(cyclic)).toHaveLength(2)
+    expect(queueOrder(cyclic).objects).toHaveLength(2)
   })
 })
