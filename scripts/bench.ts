@@ -15,17 +15,16 @@ import { randomUUID } from "node:crypto"
 import { existsSync, mkdirSync, mkdtempSync, rmSync, watch, writeFileSync } from "node:fs"
 import { connect } from "node:net"
 import { cpus, loadavg, tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { join } from "node:path"
 import { parseArgs } from "node:util"
 import * as Settings from "../src/config/Settings.js"
 import { LOCAL_AMQP_URL, startOpenCtiStandIn } from "../test/support/opencti/OpenCtiStandIn.js"
 import { sharedPath } from "../test/support/SharedPaths.js"
-import { ensureBuilt } from "./bench/Build.js"
 import { killRunning, type Measurement, measurementMethod, runMeasured } from "./bench/MeasuredProcess.js"
 import { startPushQueueDrainer } from "./bench/PushQueueDrainer.js"
 import { type BenchRow, renderTable, type SinkName, updateReadme } from "./bench/ResultsTable.js"
 import { type StandInInfo, startStandInProcess } from "./bench/StandInProcess.js"
+import { BINARY, ensureBuilt, ROOT } from "./ensure-built.js"
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -38,8 +37,6 @@ const USAGE = `Usage: npm run bench -- [options]
   --help               this text
 `
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
-const BINARY = join(ROOT, "dist", "main.js")
 const OUTPUT = join(ROOT, "bench-output")
 const CONNECTOR_NAME = "SpyCloud"
 /** A run that takes longer is killed and reported as failed. */
@@ -317,7 +314,7 @@ const commit = () => {
   }
 }
 
-ensureBuilt(ROOT, log)
+ensureBuilt(log)
 const availability = new Map<SinkName, string | undefined>()
 for (const sink of sinks) availability.set(sink, await unavailable(sink))
 
