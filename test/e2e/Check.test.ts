@@ -3,7 +3,8 @@
  * RabbitMQ the registration (and the MQ_* overrides) point at, and says clearly which one fails.
  */
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
-import { connectorEnv, freePort, runToEnd, startStandIns, stopStandIns } from "../support/ConnectorHarness.js"
+import { connectorEnv, runToEnd, startStandIns, stopStandIns } from "../support/ConnectorHarness.js"
+import { freePort } from "../support/FreePort.js"
 import type { OpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
 import { describeWithShared } from "../support/Shared.js"
 import type { SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"

@@ -8,7 +8,6 @@ import { type RunningBinary, startBinary, waitForOutput } from "../support/Binar
 import {
   connectorEnv,
   expectedIncidents,
-  freePort,
   incidentIds,
   newestDayCheckpoint,
   platformState,
@@ -17,6 +16,7 @@ import {
   worksOf,
   yesterday
 } from "../support/ConnectorHarness.js"
+import { freePort } from "../support/FreePort.js"
 import type { OpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { describeWithShared } from "../support/Shared.js"

@@ -5,7 +5,6 @@
  * queue) nothing is published before what it refers to.
  */
 import { expect } from "@effect/vitest"
-import { createServer } from "node:net"
 import { recordIncidentId } from "../../src/stix/StixId.js"
 import { type BinaryResult, startBinary } from "./Binary.js"
 import { type OpenCtiStandIn, startOpenCtiStandIn } from "./opencti/OpenCtiStandIn.js"
@@ -139,17 +138,6 @@ export const expectDependencyOrder = (messages: ReadonlyArray<DrainedMessage>): 
   }
   expect(early.slice(0, 10)).toEqual([])
 }
-
-/** A TCP port nothing listens on (bound, then released). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 /** The connector's state as the platform stores it (the last ping it kept). */
 export const platformState = (platform: OpenCtiStandIn, connectorId: string): Record<string, unknown> | null => {

@@ -1,21 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Metric, MetricBoundaries, Option } from "effect"
-import { createServer } from "node:net"
 import * as Metrics from "../../src/telemetry/Metrics.js"
 import * as Prometheus from "../../src/telemetry/Prometheus.js"
+import { freePort } from "../support/FreePort.js"
 import { configLayer } from "../support/opencti/TestSettings.js"
 
 /** Metric names unique to this run, so that nothing else in the process touches them. */
 const unique = (name: string) => `${name}_${crypto.randomUUID().slice(0, 8)}`
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 const scrape = (port: number) =>
   Effect.promise(async () => {
