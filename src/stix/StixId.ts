@@ -18,26 +18,17 @@ const sortedKeys = (properties: Readonly<Record<string, string>>): Array<string>
 /** `<type>--uuid5(namespace, canonical JSON of the contributing properties)` (stix-ids.md §1). */
 export const deterministicId = (type: string, contributing: Readonly<Record<string, string>>): string => {
   const keys = sortedKeys(contributing)
-  Uuid5.start()
-  Uuid5.raw("{")
+  const name = Uuid5.name().raw("{")
   for (let i = 0; i < keys.length; i++) {
-    if (i > 0) Uuid5.raw(",")
-    Uuid5.jsonString(keys[i]!)
-    Uuid5.raw(":")
-    Uuid5.jsonString(contributing[keys[i]!]!)
+    if (i > 0) name.raw(",")
+    name.jsonString(keys[i]!).raw(":").jsonString(contributing[keys[i]!]!)
   }
-  Uuid5.raw("}")
-  return Uuid5.finish(type)
+  return name.raw("}").finish(type)
 }
 
 /** `deterministicId` for one contributing property whose key is plain ASCII, without sorting or a record. */
-const singlePropertyId = (type: string, key: string, value: string): string => {
-  Uuid5.start()
-  Uuid5.raw(`{"${key}":`)
-  Uuid5.jsonString(value)
-  Uuid5.raw("}")
-  return Uuid5.finish(type)
-}
+const singlePropertyId = (type: string, key: string, value: string): string =>
+  Uuid5.name().raw(`{"${key}":`).jsonString(value).raw("}").finish(type)
 
 /** The id of an observable whose only contributing property is `value` (most of them). */
 export const valueId = (type: string, value: string): string => singlePropertyId(type, "value", value)
@@ -76,25 +67,25 @@ export const recordIncidentId = (documentId: string): string =>
  */
 export const incidentId = (name: string, created: string): string => {
   // The canonical JSON written out (keys in sorted order).
-  Uuid5.start()
-  Uuid5.raw(`{"created":`)
-  Uuid5.jsonString(created)
-  Uuid5.raw(`,"name":`)
-  Uuid5.jsonString(name.toLowerCase().trim())
-  Uuid5.raw("}")
-  return Uuid5.finish("incident")
+  return Uuid5.name()
+    .raw(`{"created":`)
+    .jsonString(created)
+    .raw(`,"name":`)
+    .jsonString(name.toLowerCase().trim())
+    .raw("}")
+    .finish("incident")
 }
 
 /** pycti `StixCoreRelationship.generate_id(type, source, target)` without start/stop times. */
 export const relationshipId = (relationshipType: string, sourceRef: string, targetRef: string): string => {
   // The canonical JSON written out (keys in sorted order): one is computed for every observable.
-  Uuid5.start()
-  Uuid5.raw(`{"relationship_type":`)
-  Uuid5.jsonString(relationshipType)
-  Uuid5.raw(`,"source_ref":`)
-  Uuid5.jsonString(sourceRef)
-  Uuid5.raw(`,"target_ref":`)
-  Uuid5.jsonString(targetRef)
-  Uuid5.raw("}")
-  return Uuid5.finish("relationship")
+  return Uuid5.name()
+    .raw(`{"relationship_type":`)
+    .jsonString(relationshipType)
+    .raw(`,"source_ref":`)
+    .jsonString(sourceRef)
+    .raw(`,"target_ref":`)
+    .jsonString(targetRef)
+    .raw("}")
+    .finish("relationship")
 }

@@ -4,10 +4,11 @@
  * properties) is written straight into a reusable byte buffer after the namespace instead of being built
  * as a string first, hashed there with node's SHA-1, and the id comes out as one flat string. An id made
  * by joining slices of the digest would be a rope that every Map lookup and every JSON write flattens
- * again, a copy per use.
+ * again, a copy per use (docs/decisions.md, "Hand-written UUIDv5").
  *
- * Use: `start()`, then `raw`, `jsonString` and `utf8` to write the name, then `finish(type)`. The steps are
- * synchronous and the buffer is shared, so a name must be finished before the next one starts.
+ * Use: `const name = Uuid5.name()`, then `raw`, `jsonString` and `utf8` to write it, then `finish(type)`.
+ * Each name has its own writer, so names may be interleaved or nested; a finished writer goes back to a
+ * small pool, which keeps the buffers reused as when there was only one.
  */
 import { hash } from "node:crypto"
 
@@ -15,75 +16,25 @@ import { hash } from "node:crypto"
 export const STIX_ID_NAMESPACE = "00abedb4-aa42-466c-9c01-fed23315a9b7"
 
 const NAMESPACE_LENGTH = 16
-
-let input = Buffer.alloc(1024)
-input.write(STIX_ID_NAMESPACE.replaceAll("-", ""), 0, "hex")
-let length = NAMESPACE_LENGTH
+const NAMESPACE_BYTES = Buffer.from(STIX_ID_NAMESPACE.replaceAll("-", ""), "hex")
 
 /** Ids are at most a type name, `--` and 36 characters; longer type names are joined as strings instead. */
 const output = Buffer.allocUnsafe(256)
 const MAX_INLINE_TYPE = 200
 const DASH = 45
 const VERSION_5 = 53 // "5"
+const QUOTE = 34
 /** The variant digit (10xx in binary) for each hex digit of the digest, indexed by its character code. */
 const VARIANT_DIGITS = new Uint8Array(128)
 for (const [index, digit] of [..."0123456789abcdef"].entries()) {
   VARIANT_DIGITS[digit.charCodeAt(0)] = "89ab".charCodeAt(index & 3)
 }
-
-/** Room for `bytes` more name bytes. */
-const reserve = (bytes: number) => {
-  if (length + bytes <= input.length) return
-  const larger = Buffer.alloc(Math.max(input.length * 2, length + bytes))
-  input.copy(larger, 0, 0, length)
-  input = larger
-}
-
-/** Starts a new name (after the namespace). */
-export const start = (): void => {
-  length = NAMESPACE_LENGTH
-}
-
-/** Appends text as UTF-8. */
-export const utf8 = (text: string): void => {
-  reserve(text.length * 3)
-  length += input.write(text, length, "utf8")
-}
-
-/** Appends ASCII text that needs no checks (the fixed parts of a canonical JSON document). */
-export const raw = (ascii: string): void => {
-  reserve(ascii.length)
-  for (let i = 0; i < ascii.length; i++) input[length++] = ascii.charCodeAt(i)
-}
-
-const QUOTE = 34
 /** What `JSON.stringify` escapes (quote, backslash, control characters) and anything beyond ASCII. */
 const NOT_PLAIN_ASCII = /["\\\u0000-\u001f\u0080-\uffff]/
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
-/**
- * Appends a JSON string literal exactly as `JSON.stringify` writes it. A lone surrogate throws, as it does
- * in Python, whose ids these must match.
- */
-export const jsonString = (value: string): void => {
-  if (NOT_PLAIN_ASCII.test(value)) {
-    if (LONE_SURROGATE.test(value)) throw new TypeError("lone surrogate in an id property")
-    utf8(JSON.stringify(value))
-    return
-  }
-  reserve(value.length + 2)
-  input[length++] = QUOTE
-  length += input.write(value, length, "latin1")
-  input[length++] = QUOTE
-}
-
-/**
- * Hashes the name and returns `<type>--<uuid>` (or the bare UUID without a type): the first 16 bytes of
- * the SHA-1, with the version nibble set to 5 and the variant bits to 10.
- */
-export const finish = (type?: string): string => {
-  if (type !== undefined && type.length > MAX_INLINE_TYPE) return `${type}--${finish()}`
-  const hex = hash("sha1", input.subarray(0, length), "hex")
+/** The id text for a SHA-1 digest in hex: version nibble 5, variant bits 10, the type in front if given. */
+const formatId = (hex: string, type: string | undefined): string => {
   let at = 0
   if (type !== undefined) {
     // Type names are ASCII (STIX types), so each character is one byte.
@@ -97,3 +48,80 @@ export const finish = (type?: string): string => {
   }
   return output.toString("latin1", 0, at)
 }
+
+/** One name being written: the namespace, then what the caller appends. */
+export class NameWriter {
+  private input = Buffer.alloc(1024)
+  private length = NAMESPACE_LENGTH
+
+  constructor() {
+    NAMESPACE_BYTES.copy(this.input, 0)
+  }
+
+  /** Room for `bytes` more name bytes. */
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.input.length) return
+    const larger = Buffer.alloc(Math.max(this.input.length * 2, this.length + bytes))
+    this.input.copy(larger, 0, 0, this.length)
+    this.input = larger
+  }
+
+  /** Appends text as UTF-8. */
+  utf8(text: string): this {
+    this.reserve(text.length * 3)
+    this.length += this.input.write(text, this.length, "utf8")
+    return this
+  }
+
+  /** Appends ASCII text that needs no checks (the fixed parts of a canonical JSON document). */
+  raw(ascii: string): this {
+    this.reserve(ascii.length)
+    const input = this.input
+    let length = this.length
+    for (let i = 0; i < ascii.length; i++) input[length++] = ascii.charCodeAt(i)
+    this.length = length
+    return this
+  }
+
+  /**
+   * Appends a JSON string literal exactly as `JSON.stringify` writes it. A lone surrogate throws, as it
+   * does in Python, whose ids these must match; the writer is then released unused.
+   */
+  jsonString(value: string): this {
+    if (NOT_PLAIN_ASCII.test(value)) {
+      if (LONE_SURROGATE.test(value)) {
+        this.release()
+        throw new TypeError("lone surrogate in an id property")
+      }
+      return this.utf8(JSON.stringify(value))
+    }
+    this.reserve(value.length + 2)
+    this.input[this.length++] = QUOTE
+    this.length += this.input.write(value, this.length, "latin1")
+    this.input[this.length++] = QUOTE
+    return this
+  }
+
+  /**
+   * Hashes the name and returns `<type>--<uuid>` (or the bare UUID without a type): the first 16 bytes of
+   * the SHA-1, with the version nibble set to 5 and the variant bits to 10. The writer is released.
+   */
+  finish(type?: string): string {
+    const hex = hash("sha1", this.input.subarray(0, this.length), "hex")
+    this.release()
+    if (type !== undefined && type.length > MAX_INLINE_TYPE) return `${type}--${formatId(hex, undefined)}`
+    return formatId(hex, type)
+  }
+
+  private release(): void {
+    this.length = NAMESPACE_LENGTH
+    if (pool.length < POOL_LIMIT) pool.push(this)
+  }
+}
+
+/** Writers waiting for their next name. Ids are made one after another, so the pool rarely holds more than one. */
+const pool: Array<NameWriter> = []
+const POOL_LIMIT = 8
+
+/** A writer for a new name, positioned after the namespace. */
+export const name = (): NameWriter => pool.pop() ?? new NameWriter()

@@ -4,19 +4,11 @@ import { createHash } from "node:crypto"
 import { v5 } from "uuid"
 import * as Uuid5 from "../../src/stix/Uuid5.js"
 
-const idOf = (name: string, type?: string) => {
-  Uuid5.start()
-  Uuid5.utf8(name)
-  return Uuid5.finish(type)
-}
+const idOf = (name: string, type?: string) => Uuid5.name().utf8(name).finish(type)
 
-const jsonIdOf = (value: string) => {
-  Uuid5.start()
-  Uuid5.raw(`{"value":`)
-  Uuid5.jsonString(value)
-  Uuid5.raw("}")
-  return Uuid5.finish("url")
-}
+const jsonIdOf = (value: string) => Uuid5.name().raw(`{"value":`).jsonString(value).raw("}").finish("url")
+
+const expectedUrlId = (value: string) => `url--${v5(`{"value":${JSON.stringify(value)}}`, Uuid5.STIX_ID_NAMESPACE)}`
 
 describe("Uuid5", () => {
   it("gives uuid's v5 for names of every length around SHA-1's block and padding boundaries", () => {
@@ -68,6 +60,11 @@ describe("Uuid5", () => {
     }
   })
 
+  it("puts a type name longer than the id buffer's room in front too", () => {
+    const type = "x-custom-".repeat(40)
+    expect(idOf("name", type)).toBe(`${type}--${v5("name", Uuid5.STIX_ID_NAMESPACE)}`)
+  })
+
   it("refuses a lone surrogate in a JSON string", () => {
     expect(() => jsonIdOf("a\ud800b")).toThrow(TypeError)
     expect(() => jsonIdOf("\udc00")).toThrow(TypeError)
@@ -75,6 +72,30 @@ describe("Uuid5", () => {
 
   it("starts afresh after a refused name", () => {
     expect(() => jsonIdOf("\ud800")).toThrow()
-    expect(jsonIdOf("ok")).toBe(`url--${v5(`{"value":"ok"}`, Uuid5.STIX_ID_NAMESPACE)}`)
+    expect(jsonIdOf("ok")).toBe(expectedUrlId("ok"))
+  })
+
+  it("gives each of two interleaved names its own id", () => {
+    // Written alternately, as two fibers or a nested call would: neither name sees the other's bytes.
+    const first = Uuid5.name().raw(`{"value":`)
+    const second = Uuid5.name().raw(`{"value":`)
+    first.jsonString("first.example")
+    second.jsonString("second.example").raw("}")
+    const nested = jsonIdOf("nested.example")
+    expect(first.raw("}").finish("url")).toBe(expectedUrlId("first.example"))
+    expect(second.finish("url")).toBe(expectedUrlId("second.example"))
+    expect(nested).toBe(expectedUrlId("nested.example"))
+  })
+
+  it("reuses released writers without carrying a name over", () => {
+    FastCheck.assert(
+      FastCheck.property(FastCheck.array(FastCheck.string({ maxLength: 40 }), { maxLength: 12 }), (values) => {
+        // Open all writers at once, then finish them in reverse order: the pool fills and empties.
+        const writers = values.map((value) => Uuid5.name().raw(`{"value":`).jsonString(value).raw("}"))
+        const ids = writers.reverse().map((writer) => writer.finish("url"))
+        expect(ids).toEqual(values.map(expectedUrlId).reverse())
+      }),
+      { numRuns: 200 }
+    )
   })
 })
