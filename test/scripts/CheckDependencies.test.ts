@@ -3,12 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { describe, expect, it } from "vitest"
-import {
-  dependencyProblems,
-  packageOf,
-  runtimeImports,
-  runtimeSpecifiers
-} from "../../scripts/check-dependencies.js"
+import { dependencyProblems, packageOf, runtimeImports, runtimeSpecifiers } from "../../scripts/check-dependencies.js"
 import { REPO_ROOT } from "../support/Shared.js"
 
 const SCRIPT = resolve(REPO_ROOT, "scripts/check-dependencies.ts")
