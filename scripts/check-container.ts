@@ -1,8 +1,9 @@
 /**
- * No Docker engine runs where this project is built and tested, so this checks what can be checked without
- * one: that the Dockerfile and docker-compose.yml reference files, scripts and commands that exist, and that
- * the image would run the way DESIGN §8 asks (Node 20, production dependencies only, non-root, node as the
- * process receiving signals, a working health check). `npm run check:container`; the test suite runs it too.
+ * What can be checked without a Docker engine, in a second: that the Dockerfile and docker-compose.yml
+ * reference files, scripts and commands that exist, and that the image is built the way it must run (a
+ * supported Node LTS named through the NODE_IMAGE build argument, production dependencies only, non-root,
+ * node as the process receiving signals, a health check, a hardened compose service).
+ * `npm run check:container`; the test suite runs it too. `npm run test:container` builds and runs the image.
  */
 import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
@@ -11,6 +12,9 @@ import * as YAML from "yaml"
 import { SETTINGS } from "../src/config/Settings.js"
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..")
+
+/** node:<22|24>.<minor>.<patch>-bookworm-slim, optionally with a digest: a supported LTS, pinned. */
+export const SUPPORTED_BASE_IMAGE = /^node:(?:22|24)\.\d+\.\d+-bookworm-slim(?:@sha256:[0-9a-f]{64})?$/
 
 export interface Instruction {
   readonly keyword: string
@@ -47,7 +51,18 @@ export const containerProblems = (root = ROOT): Array<string> => {
   const froms = instructions.filter((i) => i.keyword === "FROM")
   if (froms.length < 2) problems.push("the Dockerfile should be multi-stage (build, then runtime)")
   for (const from of froms) {
-    if (!/^node:20[.-]/.test(from.argument)) problems.push(`FROM ${from.argument}: expected a Node 20 image`)
+    if (!/^\$\{NODE_IMAGE\}(\s|$)/.test(from.argument)) {
+      problems.push(`FROM ${from.argument}: expected FROM \${NODE_IMAGE} (the base image is a build argument)`)
+    }
+  }
+  const baseImage = instructions.find((i) =>
+    i.stage === -1 && i.keyword === "ARG" && i.argument.startsWith("NODE_IMAGE=")
+  )
+    ?.argument.slice("NODE_IMAGE=".length)
+  if (baseImage === undefined) {
+    problems.push("the Dockerfile should declare ARG NODE_IMAGE=<image> before the first FROM")
+  } else if (!SUPPORTED_BASE_IMAGE.test(baseImage)) {
+    problems.push(`ARG NODE_IMAGE=${baseImage}: expected a pinned Node 22 or 24 LTS bookworm-slim image`)
   }
   for (const copy of instructions.filter((i) => i.keyword === "COPY" && !i.argument.startsWith("--from"))) {
     const sources = copy.argument.split(/\s+/).slice(0, -1)
