@@ -105,7 +105,16 @@ export const containerProblems = (root = ROOT): Array<string> => {
   if (!inFinal.some((i) => i.keyword === "HEALTHCHECK")) problems.push("the image should declare a HEALTHCHECK")
 
   const compose = YAML.parse(readFileSync(join(root, "docker-compose.yml"), "utf8")) as {
-    services: Record<string, { build?: string; image?: string; init?: boolean; environment?: Array<string> }>
+    services: Record<string, {
+      build?: string
+      image?: string
+      init?: boolean
+      read_only?: boolean
+      tmpfs?: Array<string>
+      cap_drop?: Array<string>
+      security_opt?: Array<string>
+      environment?: Array<string>
+    }>
   }
   const known = new Set(Object.values(SETTINGS).flatMap((section) => Object.values(section).map((s) => s.env)))
   for (const [name, service] of Object.entries(compose.services)) {
@@ -114,6 +123,14 @@ export const containerProblems = (root = ROOT): Array<string> => {
     }
     if (service.init !== true) {
       problems.push(`compose service ${name}: set init: true so signals and zombies are handled`)
+    }
+    if (service.read_only !== true) problems.push(`compose service ${name}: set read_only: true`)
+    if (!(service.tmpfs ?? []).includes("/tmp")) {
+      problems.push(`compose service ${name}: mount a tmpfs on /tmp (the health check's heartbeat is written there)`)
+    }
+    if (!(service.cap_drop ?? []).includes("ALL")) problems.push(`compose service ${name}: set cap_drop: [ALL]`)
+    if (!(service.security_opt ?? []).some((option) => /^no-new-privileges(?::true)?$/.test(option))) {
+      problems.push(`compose service ${name}: set security_opt: [no-new-privileges:true]`)
     }
     for (const entry of service.environment ?? []) {
       const variable = entry.split("=")[0]!

@@ -47,7 +47,10 @@ describe("container files", () => {
     )
     writeFileSync(
       join(root, "docker-compose.yml"),
-      readFileSync(join(root, "docker-compose.yml"), "utf8").replace("- OPENCTI_URL=", "- OPENCTI_URI=")
+      readFileSync(join(root, "docker-compose.yml"), "utf8").replace("- OPENCTI_URL=", "- OPENCTI_URI=").replace(
+        "read_only: true",
+        "read_only: false"
+      ).replace("- ALL", "- NET_ADMIN")
     )
     const problems = containerProblems(root).join("\n")
     expect(problems).toContain("COPY source: no such file")
@@ -56,6 +59,8 @@ describe("container files", () => {
     expect(problems).toContain("FROM node:20-alpine: expected FROM ${NODE_IMAGE}")
     expect(problems).toContain("ARG NODE_IMAGE=node:20-bookworm-slim: expected a pinned Node 22 or 24 LTS")
     expect(problems).toContain("OPENCTI_URI is not a setting")
+    expect(problems).toContain("set read_only: true")
+    expect(problems).toContain("set cap_drop: [ALL]")
   })
 
   it("the HEALTHCHECK passes on a fresh heartbeat and fails on a stale or missing one", () => {
