@@ -1,8 +1,9 @@
 /**
- * No Docker engine runs where this project is built and tested, so this checks what can be checked without
- * one: that the Dockerfile and docker-compose.yml reference files, scripts and commands that exist, and that
- * the image would run the way DESIGN §8 asks (Node 20, production dependencies only, non-root, node as the
- * process receiving signals, a working health check). `npm run check:container`; the test suite runs it too.
+ * What can be checked without a Docker engine, in a second: that the Dockerfile and docker-compose.yml
+ * reference files, scripts and commands that exist, and that the image is built the way it must run (a
+ * supported Node LTS named through the NODE_IMAGE build argument, production dependencies only, non-root,
+ * node as the process receiving signals, a health check, a hardened compose service).
+ * `npm run check:container`; the test suite runs it too. `npm run test:container` builds and runs the image.
  */
 import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
@@ -11,6 +12,9 @@ import * as YAML from "yaml"
 import { SETTINGS } from "../src/config/Settings.js"
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..")
+
+/** node:<22|24>.<minor>.<patch>-bookworm-slim, optionally with a digest: a supported LTS, pinned. */
+export const SUPPORTED_BASE_IMAGE = /^node:(?:22|24)\.\d+\.\d+-bookworm-slim(?:@sha256:[0-9a-f]{64})?$/
 
 export interface Instruction {
   readonly keyword: string
@@ -47,7 +51,18 @@ export const containerProblems = (root = ROOT): Array<string> => {
   const froms = instructions.filter((i) => i.keyword === "FROM")
   if (froms.length < 2) problems.push("the Dockerfile should be multi-stage (build, then runtime)")
   for (const from of froms) {
-    if (!/^node:20[.-]/.test(from.argument)) problems.push(`FROM ${from.argument}: expected a Node 20 image`)
+    if (!/^\$\{NODE_IMAGE\}(\s|$)/.test(from.argument)) {
+      problems.push(`FROM ${from.argument}: expected FROM \${NODE_IMAGE} (the base image is a build argument)`)
+    }
+  }
+  const baseImage = instructions.find((i) =>
+    i.stage === -1 && i.keyword === "ARG" && i.argument.startsWith("NODE_IMAGE=")
+  )
+    ?.argument.slice("NODE_IMAGE=".length)
+  if (baseImage === undefined) {
+    problems.push("the Dockerfile should declare ARG NODE_IMAGE=<image> before the first FROM")
+  } else if (!SUPPORTED_BASE_IMAGE.test(baseImage)) {
+    problems.push(`ARG NODE_IMAGE=${baseImage}: expected a pinned Node 22 or 24 LTS bookworm-slim image`)
   }
   for (const copy of instructions.filter((i) => i.keyword === "COPY" && !i.argument.startsWith("--from"))) {
     const sources = copy.argument.split(/\s+/).slice(0, -1)
@@ -90,7 +105,16 @@ export const containerProblems = (root = ROOT): Array<string> => {
   if (!inFinal.some((i) => i.keyword === "HEALTHCHECK")) problems.push("the image should declare a HEALTHCHECK")
 
   const compose = YAML.parse(readFileSync(join(root, "docker-compose.yml"), "utf8")) as {
-    services: Record<string, { build?: string; image?: string; init?: boolean; environment?: Array<string> }>
+    services: Record<string, {
+      build?: string
+      image?: string
+      init?: boolean
+      read_only?: boolean
+      tmpfs?: Array<string>
+      cap_drop?: Array<string>
+      security_opt?: Array<string>
+      environment?: Array<string>
+    }>
   }
   const known = new Set(Object.values(SETTINGS).flatMap((section) => Object.values(section).map((s) => s.env)))
   for (const [name, service] of Object.entries(compose.services)) {
@@ -99,6 +123,14 @@ export const containerProblems = (root = ROOT): Array<string> => {
     }
     if (service.init !== true) {
       problems.push(`compose service ${name}: set init: true so signals and zombies are handled`)
+    }
+    if (service.read_only !== true) problems.push(`compose service ${name}: set read_only: true`)
+    if (!(service.tmpfs ?? []).includes("/tmp")) {
+      problems.push(`compose service ${name}: mount a tmpfs on /tmp (the health check's heartbeat is written there)`)
+    }
+    if (!(service.cap_drop ?? []).includes("ALL")) problems.push(`compose service ${name}: set cap_drop: [ALL]`)
+    if (!(service.security_opt ?? []).some((option) => /^no-new-privileges(?::true)?$/.test(option))) {
+      problems.push(`compose service ${name}: set security_opt: [no-new-privileges:true]`)
     }
     for (const entry of service.environment ?? []) {
       const variable = entry.split("=")[0]!

@@ -84,6 +84,15 @@ export const renderComposeFile = (): string => {
     "    init: true",
     "    restart: always",
     "    stop_grace_period: 60s",
+    "    # Hardened: nothing but /tmp (heartbeat for the health check) and /data (bundles, offline state) is",
+    "    # writable, no Linux capabilities, no privilege gain through setuid binaries.",
+    "    read_only: true",
+    "    tmpfs:",
+    "      - /tmp",
+    "    cap_drop:",
+    "      - ALL",
+    "    security_opt:",
+    "      - no-new-privileges:true",
     "    environment:"
   ]
   for (const setting of ALL) {

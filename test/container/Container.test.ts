@@ -37,20 +37,30 @@ describe("container files", () => {
     const dockerfile = readFileSync(join(root, "Dockerfile"), "utf8")
     writeFileSync(
       join(root, "Dockerfile"),
-      dockerfile.replace("COPY src ./src", "COPY source ./src").replace("USER node", "USER root").replace(
+      dockerfile.replace("COPY src ./src", "COPY source ./src").replace("USER 1000:1000", "USER root").replace(
         "ENTRYPOINT [\"node\", \"dist/main.js\"]",
         "ENTRYPOINT [\"npx\", \"tsx\", \"src/main.ts\"]"
+      ).replace("FROM ${NODE_IMAGE}\n", "FROM node:20-alpine\n").replace(
+        /ARG NODE_IMAGE=\S+/,
+        "ARG NODE_IMAGE=node:20-bookworm-slim"
       )
     )
     writeFileSync(
       join(root, "docker-compose.yml"),
-      readFileSync(join(root, "docker-compose.yml"), "utf8").replace("- OPENCTI_URL=", "- OPENCTI_URI=")
+      readFileSync(join(root, "docker-compose.yml"), "utf8").replace("- OPENCTI_URL=", "- OPENCTI_URI=").replace(
+        "read_only: true",
+        "read_only: false"
+      ).replace("- ALL", "- NET_ADMIN")
     )
     const problems = containerProblems(root).join("\n")
     expect(problems).toContain("COPY source: no such file")
     expect(problems).toContain("non-root USER")
     expect(problems).toContain("ENTRYPOINT should be")
+    expect(problems).toContain("FROM node:20-alpine: expected FROM ${NODE_IMAGE}")
+    expect(problems).toContain("ARG NODE_IMAGE=node:20-bookworm-slim: expected a pinned Node 22 or 24 LTS")
     expect(problems).toContain("OPENCTI_URI is not a setting")
+    expect(problems).toContain("set read_only: true")
+    expect(problems).toContain("set cap_drop: [ALL]")
   })
 
   it("the HEALTHCHECK passes on a fresh heartbeat and fails on a stale or missing one", () => {
