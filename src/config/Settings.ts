@@ -326,7 +326,8 @@ export const spycloud = {
     path: "spycloud.max_retries",
     schema: NonNegativeInt,
     default: "5",
-    description: "Retries of a failing SpyCloud request (5xx, 504, 429 throttling, network errors).",
+    description:
+      "Retries of a failing SpyCloud request (5xx, 429 throttling, network errors); after a 504 (too heavy a query) only one more attempt.",
     origin: "ours"
   }),
   retryInitialDelay: withDefault({

@@ -45,8 +45,18 @@ export interface RetryOptions {
 }
 
 /**
+ * A 504 says the query is too heavy: repeating it rarely helps, a smaller query does. So once a request has
+ * met a 504, it gets at most this many more attempts, whatever failed before or after (docs/decisions.md).
+ */
+export const RETRIES_AFTER_GATEWAY_TIMEOUT = 1
+
+export const isGatewayTimeout = (error: unknown): boolean =>
+  isRetryableFailure(error) && error.reason === "gateway-timeout"
+
+/**
  * The schedule for `Effect.retry`. Its input is whatever the request failed with: it continues only for
- * a `RetryableFailure` and at most `maxRetries` times.
+ * a `RetryableFailure`, at most `maxRetries` times, and at most `RETRIES_AFTER_GATEWAY_TIMEOUT` times
+ * once a 504 was met.
  */
 export const retryPolicy = <E>(options: RetryOptions): Schedule.Schedule<unknown, E | RetryableFailure> => {
   const maxDelay = Duration.decode(options.maxDelay)
@@ -62,11 +72,22 @@ export const retryPolicy = <E>(options: RetryOptions): Schedule.Schedule<unknown
           : Effect.succeed(requested)
     })
 
+  // Retries granted since the first 504 of the chain, this one included. `reduce` outputs the count of the
+  // inputs before the current one, so the current input is added here.
+  const sinceGatewayTimeout = Schedule.identity<E | RetryableFailure>().pipe(
+    Schedule.reduce(0, (count: number, input) => count > 0 || isGatewayTimeout(input) ? count + 1 : 0),
+    Schedule.intersect(Schedule.identity<E | RetryableFailure>()),
+    Schedule.map(([before, input]) => before > 0 || isGatewayTimeout(input) ? before + 1 : 0)
+  )
+
   return Schedule.exponential(options.initialDelay, 2).pipe(
     Schedule.jittered,
     Schedule.intersect(Schedule.recurs(options.maxRetries)),
     Schedule.intersect(Schedule.identity<E | RetryableFailure>()),
     Schedule.whileInput((input: E | RetryableFailure) => isRetryableFailure(input)),
+    Schedule.intersect(sinceGatewayTimeout),
+    Schedule.whileOutput(([, retriesSinceTimeout]) => retriesSinceTimeout <= RETRIES_AFTER_GATEWAY_TIMEOUT),
+    Schedule.map(([first]) => first),
     Schedule.modifyDelayEffect(([, failure], backoff) => {
       // whileInput has already stopped the schedule for anything else.
       const retryable = failure as RetryableFailure

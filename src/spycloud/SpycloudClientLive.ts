@@ -15,7 +15,7 @@ import { CatalogCache, DEFAULT_CATALOG_CACHE_CAPACITY } from "./CatalogCache.js"
 import { classifyFailedResponse } from "./FailureClassification.js"
 import { paginatePrefetched } from "./PrefetchedPages.js"
 import { parseRetryAfter } from "./RetryAfter.js"
-import { isRetryableFailure, RetryableFailure, retryPolicy } from "./RetryPolicy.js"
+import { isGatewayTimeout, isRetryableFailure, RetryableFailure, retryPolicy } from "./RetryPolicy.js"
 import {
   type BreachPage,
   type BreachQuery,
@@ -99,8 +99,14 @@ const decodeCatalogPage = (json: unknown): Either.Either<Array<BreachCatalog>, s
     return catalogs
   })
 
-/** The error a request ends with once its retries are used up. */
-const exhausted = (failure: RetryableFailure, attempts: number): SpycloudError => {
+/**
+ * The error a request ends with once its retries are used up. A 504 anywhere in the chain makes it a
+ * `Timeout` (the query is too heavy, the engine splits it), whatever the last attempt met.
+ */
+const exhausted = (failure: RetryableFailure, attempts: number, metGatewayTimeout: boolean): SpycloudError => {
+  if (metGatewayTimeout) {
+    return new Timeout({ attempts, ...(failure.reason === "gateway-timeout" ? {} : { last: failure.detail }) })
+  }
   switch (failure.reason) {
     case "gateway-timeout":
       return new Timeout({ attempts })
@@ -249,12 +255,14 @@ export const make = (
     ): Effect.Effect<A, SpycloudError> =>
       Effect.suspend(() => {
         let attempts = 0
+        let metGatewayTimeout = false
         return Effect.suspend(() => {
           attempts += 1
           return attempt(endpoint, request, decode)
         }).pipe(
+          Effect.tapError((error) => Effect.sync(() => void (metGatewayTimeout ||= isGatewayTimeout(error)))),
           Effect.retry(policy),
-          Effect.catchIf(isRetryableFailure, (failure) => Effect.fail(exhausted(failure, attempts)))
+          Effect.catchIf(isRetryableFailure, (failure) => Effect.fail(exhausted(failure, attempts, metGatewayTimeout)))
         )
       })
 

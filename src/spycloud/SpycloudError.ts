@@ -59,10 +59,15 @@ export class BadResponse extends Data.TaggedError("BadResponse")<{ readonly deta
   }
 }
 
-/** HTTP 504 (gateway timeout) still after every retry: the query is too heavy; the engine splits it. */
-export class Timeout extends Data.TaggedError("Timeout")<{ readonly attempts: number }> {
+/**
+ * A request that met HTTP 504 (gateway timeout) and still failed on its last retry: the query is too
+ * heavy; the engine splits it. `last` is what the last attempt met when it was not a 504.
+ */
+export class Timeout extends Data.TaggedError("Timeout")<{ readonly attempts: number; readonly last?: string }> {
   override get message() {
-    return `SpyCloud timed out (HTTP 504) ${this.attempts} times in a row for the same query`
+    return this.last === undefined
+      ? `SpyCloud timed out (HTTP 504) ${this.attempts} times in a row for the same query`
+      : `SpyCloud timed out (HTTP 504) on this query, then failed again (${this.last}; ${this.attempts} attempts)`
   }
 }
 

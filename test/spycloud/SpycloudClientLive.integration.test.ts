@@ -158,7 +158,7 @@ describe("SpycloudClientLive against the stand-in", () => {
     Effect.gen(function*() {
       yield* withFaults({ timeoutAboveHits: 1000 })
       const error = yield* failureOf(pagesOf(QUERY, { maxRetries: 2 }))
-      expect(error).toMatchObject({ _tag: "Timeout", attempts: 3 })
+      expect(error).toMatchObject({ _tag: "Timeout", attempts: 2 })
       const small = yield* pagesOf({ ...QUERY, since: "2024-09-18", until: Option.some("2024-09-18") })
       expect(ids(small)).toEqual(
         standIn.dataset.documentIds(filterOfQuery({ ...QUERY, since: "2024-09-18", until: Option.some("2024-09-18") }))

@@ -342,11 +342,33 @@ describe("SpycloudClientLive errors", () => {
       expect(fromText.error.message).toContain("plain text teapot")
     }))
 
-  it.effect("504 on every attempt becomes Timeout after the retries", () =>
+  it.effect("a 504 gets one more attempt, then becomes Timeout (the query is too heavy: splitting cures it)", () =>
     Effect.gen(function*() {
       const { error, requests } = yield* failWith(respond(504, { message: "Endpoint request timed out" }))
-      expect(requests).toBe(OPTIONS.maxRetries + 1)
-      expect(error).toMatchObject({ _tag: "Timeout", attempts: OPTIONS.maxRetries + 1 })
+      expect(requests).toBe(2)
+      expect(error).toMatchObject({ _tag: "Timeout", attempts: 2 })
+    }))
+
+  it.effect("a 504 anywhere in the retry chain makes it a Timeout, whatever the last attempt met", () =>
+    Effect.gen(function*() {
+      const http = scriptedHttp(reset, respond(502, {}), respond(504, {}), reset, page([record("never")]))
+      const error = yield* runClocked(failureOf(pagesOf(yield* clientFor(http))))
+      expect(http.requests).toHaveLength(4)
+      expect(error).toMatchObject({ _tag: "Timeout", attempts: 4 })
+      expect(error.message).toContain("other side closed")
+
+      const first = scriptedHttp(respond(504, {}), reset, page([record("never")]))
+      const afterTimeout = yield* runClocked(failureOf(pagesOf(yield* clientFor(first))))
+      expect(first.requests).toHaveLength(2)
+      expect(afterTimeout._tag).toBe("Timeout")
+    }))
+
+  it.effect("transient failures before a 504 do not use up its one more attempt", () =>
+    Effect.gen(function*() {
+      const http = scriptedHttp(reset, respond(503, {}), respond(504, {}), page([record("a")]))
+      const pages = yield* runClocked(pagesOf(yield* clientFor(http)))
+      expect(ids(pages)).toEqual(["a"])
+      expect(http.requests).toHaveLength(4)
     }))
 
   it.effect.each([500, 502, 503])(
@@ -404,9 +426,9 @@ describe("SpycloudClientLive errors", () => {
   it.effect("recovers when a retry succeeds, whatever failed before", () =>
     Effect.gen(function*() {
       const http = scriptedHttp(
-        respond(504, { message: "timeout" }),
         reset,
         respond(502, { message: "bad gateway" }),
+        respond(504, { message: "timeout" }),
         page([record("a")])
       )
       const pages = yield* runClocked(pagesOf(yield* clientFor(http)))
@@ -552,11 +574,11 @@ describe("SpycloudClientLive retry schedule", () => {
       )
       const before = { ok: (yield* requests("200")).count, timeout: (yield* requests("504")).count }
       const retriesBefore = (yield* retries).count
-      const http = scriptedHttp(respond(504, {}), respond(504, {}), page([record("a")]))
+      const http = scriptedHttp(respond(504, {}), page([record("a")]))
       yield* runClocked(pagesOf(yield* clientFor(http)))
       expect((yield* requests("200")).count - before.ok).toBe(1)
-      expect((yield* requests("504")).count - before.timeout).toBe(2)
-      expect((yield* retries).count - retriesBefore).toBe(2)
+      expect((yield* requests("504")).count - before.timeout).toBe(1)
+      expect((yield* retries).count - retriesBefore).toBe(1)
     }))
 })
 
@@ -678,7 +700,7 @@ describe("SpycloudClientLive.probe", () => {
 describe("SpycloudClientLive.layer", () => {
   it.effect("reads the base URL, key and retry settings from the configuration", () =>
     Effect.gen(function*() {
-      const http = fakeHttp(() => respond(504, {}))
+      const http = fakeHttp(() => respond(503, {}))
       const config = ConnectorConfig.layer.pipe(
         Layer.provide(Layer.setConfigProvider(makeConfigProvider({
           CONNECTOR_ID: "id",
@@ -695,7 +717,7 @@ describe("SpycloudClientLive.layer", () => {
         Effect.provide(SpycloudClientLive.layer.pipe(Layer.provide(Layer.merge(config, http.layer))))
       )
       const error = yield* failureOf(pagesOf(client))
-      expect(error).toMatchObject({ _tag: "Timeout", attempts: 3 })
+      expect(error).toMatchObject({ _tag: "Unavailable", attempts: 3 })
       expect(http.requests).toHaveLength(3)
       expect(http.requests[0]!.url.origin + http.requests[0]!.path).toBe(
         "https://other.test/base/breach/data/watchlist"
