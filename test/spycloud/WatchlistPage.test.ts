@@ -50,4 +50,21 @@ describe("decodeWatchlistPage", () => {
     expect(page.cursor).toEqual(Option.none())
     expect(page.number).toBe(4)
   })
+
+  it("skips a record with a 3,000-level document_id and fails a page with such a cursor, both in one line", () => {
+    let deep: unknown = "x"
+    for (let level = 0; level < 3_000; level++) deep = { a: deep }
+    const good = { document_id: "good", source_id: 1, spycloud_publish_date: "2024-01-01" }
+    const page = Either.getOrThrow(
+      decodeWatchlistPage({ cursor: null, hits: 2, results: [{ ...good, document_id: deep }, good] }, 1)
+    )
+    expect(page.records.map((record) => record.document_id)).toEqual(["good"])
+    expect(page.skipped).toEqual([
+      { documentId: Option.none(), reason: "document_id: expected string, got an object with 1 key" }
+    ])
+    const failed = decodeWatchlistPage({ cursor: deep, hits: 1, results: [good] }, 1)
+    expect(failed).toEqual(
+      Either.left("not a {cursor, hits, results} page: cursor: expected string, got an object with 1 key")
+    )
+  })
 })
