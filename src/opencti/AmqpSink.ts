@@ -20,9 +20,12 @@ import { OpenCtiClient } from "./OpenCtiClient.js"
 import type { OpenCtiError } from "./OpenCtiError.js"
 import { encodeBundleMessage, encodeQueueMessages, type QueueMessages } from "./QueueMessage.js"
 import { OpenCtiRegistration } from "./Registration.js"
+import { CurrentRegistration } from "./Reregistration.js"
 
 export interface AmqpSinkOptions {
   readonly endpoint: AmqpEndpoint
+  /** Read at every (re)connection when given: the endpoint of the latest registration. */
+  readonly currentEndpoint?: Effect.Effect<AmqpEndpoint>
   /** The registration's `push_exchange` and `push_routing`. */
   readonly exchange: string
   readonly routingKey: string
@@ -112,7 +115,6 @@ export const publishConfirmed = (
 
 export const make = (options: AmqpSinkOptions): Effect.Effect<BundleSinkShape, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const where = describeEndpoint(options.endpoint)
     // amqplib reports through events; log them with this layer's logger.
     const runFork = Runtime.runFork(yield* Effect.runtime<never>())
     const confirmTimeout = Duration.decode(options.confirmTimeout ?? "5 minutes")
@@ -120,7 +122,9 @@ export const make = (options: AmqpSinkOptions): Effect.Effect<BundleSinkShape, n
       new SinkError({ sink: "amqp", reason, ...(cause === undefined ? {} : { cause }) })
 
     const connectOnce: Effect.Effect<Session, SinkError> = Effect.gen(function*() {
-      const args = yield* connectArguments(options.endpoint, options.connectionName).pipe(
+      const endpoint = options.currentEndpoint === undefined ? options.endpoint : yield* options.currentEndpoint
+      const where = describeEndpoint(endpoint)
+      const args = yield* connectArguments(endpoint, options.connectionName).pipe(
         Effect.mapError((reason) => sinkError(reason))
       )
       const model = yield* Effect.tryPromise({
@@ -236,8 +240,15 @@ export const layer: Layer.Layer<BundleSink, never, OpenCtiRegistration | OpenCti
       const registration = yield* OpenCtiRegistration
       const client = yield* OpenCtiClient
       const settings = yield* ConnectorConfig
+      const latest = yield* Effect.serviceOption(CurrentRegistration)
       return yield* make({
         endpoint: resolveEndpoint(registration.config.connection, settings.mq),
+        ...Option.match(latest, {
+          onNone: () => ({}),
+          onSome: (get) => ({
+            currentEndpoint: Effect.map(get, (current) => resolveEndpoint(current.config.connection, settings.mq))
+          })
+        }),
         exchange: registration.config.pushExchange,
         routingKey: registration.config.pushRouting,
         applicantId: registration.connectorUserId,

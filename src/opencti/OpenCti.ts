@@ -1,10 +1,11 @@
 /**
  * The OpenCTI side assembled from the configuration, for `run`, `once` and `check`:
  * - `layer`: the client and this process's registration (health check retried while the platform starts);
+ *   the client registers again when the platform forgets the connector (`Reregistration.ts`);
  * - `sinkLayer`: the bundle sink CONNECTOR_QUEUE_PROTOCOL chooses (RabbitMQ or the API);
  * - `OpenCtiState.layer`, `OpenCtiWorkTracker.layer` and `ConnectorInfo.layer` complete the picture.
  */
-import { Effect, Layer, type Schedule } from "effect"
+import { Context, Effect, Layer, type Schedule } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import type { BundleSink } from "../importer/BundleSink.js"
 import * as AmqpSink from "./AmqpSink.js"
@@ -12,11 +13,25 @@ import * as ApiSink from "./ApiSink.js"
 import * as OpenCtiClient from "./OpenCtiClient.js"
 import type { OpenCtiError } from "./OpenCtiError.js"
 import * as Registration from "./Registration.js"
+import * as Reregistration from "./Reregistration.js"
 
 export const layer = (
   startupRetry?: Schedule.Schedule<unknown>
-): Layer.Layer<OpenCtiClient.OpenCtiClient | Registration.OpenCtiRegistration, OpenCtiError, ConnectorConfig> =>
-  Registration.layer(startupRetry).pipe(Layer.provideMerge(OpenCtiClient.layerConfig))
+): Layer.Layer<
+  OpenCtiClient.OpenCtiClient | Registration.OpenCtiRegistration | Reregistration.CurrentRegistration,
+  OpenCtiError,
+  ConnectorConfig
+> =>
+  Layer.effectContext(Effect.gen(function*() {
+    const client = yield* OpenCtiClient.OpenCtiClient
+    const input = Registration.registrationInput(yield* ConnectorConfig)
+    const initial = yield* Registration.register(client, input, startupRetry)
+    const renewing = yield* Reregistration.make(client, input, initial)
+    return Context.make(OpenCtiClient.OpenCtiClient, renewing.client).pipe(
+      Context.add(Registration.OpenCtiRegistration, initial),
+      Context.add(Reregistration.CurrentRegistration, renewing.current)
+    )
+  })).pipe(Layer.provide(OpenCtiClient.layerConfig))
 
 export const sinkLayer: Layer.Layer<
   BundleSink,

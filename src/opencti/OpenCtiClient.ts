@@ -20,6 +20,7 @@ import * as Documents from "./Documents.js"
 import {
   isTransient,
   OpenCtiBadResponse,
+  OpenCtiConnectorUnknown,
   type OpenCtiError,
   OpenCtiGraphqlError,
   OpenCtiUnauthorized,
@@ -114,6 +115,8 @@ const describeCause = (cause: unknown): string => {
 
 const AUTH_ERRORS = new Set(["AUTH_REQUIRED", "FORBIDDEN_ACCESS"])
 
+const UNKNOWN_CONNECTOR = /no connector found/i
+
 const errorCode = (item: Answers.GraphqlErrorItem): string =>
   item.name ?? (typeof item.extensions?.code === "string" ? item.extensions.code : undefined) ?? "GRAPHQL_ERROR"
 
@@ -143,9 +146,12 @@ export const make = (options: OpenCtiClientOptions): Effect.Effect<OpenCtiClient
     const failureOf = (operation: string, item: Answers.GraphqlErrorItem): OpenCtiError => {
       const code = errorCode(item)
       const reason = item.message ?? code
-      return AUTH_ERRORS.has(code)
-        ? new OpenCtiUnauthorized({ url: shownEndpoint, operation, code, reason })
-        : new OpenCtiGraphqlError({ operation, code, reason })
+      if (AUTH_ERRORS.has(code)) return new OpenCtiUnauthorized({ url: shownEndpoint, operation, code, reason })
+      // The platform's FunctionalError of pingConnector and workAdd for an id it has no connector for.
+      if (UNKNOWN_CONNECTOR.test(reason)) {
+        return new OpenCtiConnectorUnknown({ operation, connectorId: options.connectorId, reason })
+      }
+      return new OpenCtiGraphqlError({ operation, code, reason })
     }
 
     /** Reads the answer: `data[field]` decoded with `schema`, or the error the platform reported. */
@@ -263,8 +269,18 @@ export const make = (options: OpenCtiClientOptions): Effect.Effect<OpenCtiClient
         field: "connector",
         schema: Schema.NullOr(Answers.ConnectorQueue)
       }).pipe(
-        Effect.flatMap(required("GetConnector", "connector")),
-        Effect.map((connector) => connector.queueDetails)
+        // `connector(id)` answers null for an id the platform does not know.
+        Effect.flatMap((connector) =>
+          connector === null
+            ? Effect.fail(
+              new OpenCtiConnectorUnknown({
+                operation: "GetConnector",
+                connectorId: options.connectorId,
+                reason: "the platform returned no connector"
+              })
+            )
+            : Effect.succeed(connector.queueDetails)
+        )
       ),
       workAdd: (friendlyName) =>
         call({

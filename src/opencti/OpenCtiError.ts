@@ -56,7 +56,26 @@ export class OpenCtiBadResponse extends Data.TaggedError("OpenCtiBadResponse")<{
   }
 }
 
-export type OpenCtiError = OpenCtiUnreachable | OpenCtiUnauthorized | OpenCtiGraphqlError | OpenCtiBadResponse
+/**
+ * The platform does not know this connector: it was deleted in the UI, or the platform was restored from a
+ * backup older than the registration. Registering again fixes it (`Reregistration.ts`).
+ */
+export class OpenCtiConnectorUnknown extends Data.TaggedError("OpenCtiConnectorUnknown")<{
+  readonly operation: string
+  readonly connectorId: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `OpenCTI does not know connector ${this.connectorId} (${this.operation}): ${this.reason}`
+  }
+}
+
+export type OpenCtiError =
+  | OpenCtiUnreachable
+  | OpenCtiUnauthorized
+  | OpenCtiGraphqlError
+  | OpenCtiBadResponse
+  | OpenCtiConnectorUnknown
 
 /** Failures worth retrying: the platform may come back (restart, proxy hiccup). */
 export const isTransient = (error: OpenCtiError): boolean => error._tag === "OpenCtiUnreachable"

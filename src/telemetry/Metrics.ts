@@ -40,6 +40,12 @@ export const clientErrors = Metric.counter("client_errors_total", {
   incremental: true
 })
 
+/** Not pycti's: times the platform had forgotten the connector and it registered again. */
+export const reregistrations = Metric.counter("opencti_reregistrations_total", {
+  description: "Times the connector registered again because OpenCTI no longer knew it",
+  incremental: true
+})
+
 /** pycti's counters, in its order. */
 export const PYCTI_COUNTERS = [bundlesSent, recordsSent, runs, pingApi, pingApiErrors, errors, clientErrors] as const
 

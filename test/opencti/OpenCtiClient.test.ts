@@ -110,14 +110,29 @@ describeWithShared("OpenCtiClient against the OpenCTI stand-in", () => {
 
   it.live("a platform error carries the platform's name and message", () =>
     Effect.gen(function*() {
-      const api = yield* client({ connectorId: "no-such-connector" })
-      const error = failureOf(yield* Effect.exit(api.ping("null", INFO)))
+      const api = yield* client()
+      const error = failureOf(yield* Effect.exit(api.workToProcessed("no-such-work", "done", false)))
       expect(error).toMatchObject({
         _tag: "OpenCtiGraphqlError",
         code: "FUNCTIONAL_ERROR",
-        reason: "No connector found with the specified ID",
-        operation: "pingConnector"
+        reason: "Work not found",
+        operation: "workToProcessed"
       })
+    }))
+
+  it.live("a connector the platform does not know is OpenCtiConnectorUnknown, for ping, workAdd and the queue query", () =>
+    Effect.gen(function*() {
+      const api = yield* client({ connectorId: "no-such-connector" })
+      const calls: ReadonlyArray<Effect.Effect<unknown, OpenCtiError>> = [
+        api.ping("null", INFO),
+        api.workAdd("a work"),
+        api.connectorQueue
+      ]
+      for (const call of calls) {
+        const error = failureOf(yield* Effect.exit(call))
+        expect(error).toMatchObject({ _tag: "OpenCtiConnectorUnknown", connectorId: "no-such-connector" })
+        expect(error.message).toContain("OpenCTI does not know connector no-such-connector")
+      }
     }))
 
   it.live("registers, pings, reads the queue, and runs a work through its life", () =>
@@ -260,6 +275,7 @@ describe("OpenCtiClient answers", () => {
       const nullConnector = failureOf(
         yield* Effect.exit((yield* scripted(() => json({ data: { connector: null } }))).connectorQueue)
       )
+      expect(nullConnector._tag).toBe("OpenCtiConnectorUnknown")
       expect(nullConnector.message).toContain("no connector")
     }))
 

@@ -117,6 +117,12 @@ export interface OpenCtiStandIn {
   readonly onCall: (listener: (call: RecordedCall) => void) => () => void
   /** What an administrator's "reset state" does: empty state, reset flag, purged queues. */
   readonly resetState: (connectorId: string) => Promise<void>
+  /**
+   * What a platform restored from an older backup (or a deletion in the UI) does: the connector and its
+   * works are gone, so ping and workAdd answer "No connector found" until it registers again. The RabbitMQ
+   * queues stay, with what they hold (the broker is not part of the restore).
+   */
+  readonly forgetConnector: (connectorId: string) => void
   /** The state as stored (as if an earlier connector had pinged it). */
   readonly setConnectorState: (connectorId: string, state: string | null) => void
   /** The push queue size the platform reports (bytes), for queue-threshold tests. */
@@ -495,6 +501,11 @@ export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): 
         await channel.purgeQueue(pushQueue(connectorId))
         await channel.purgeQueue(listenQueue(connectorId))
       }
+    },
+    forgetConnector: (connectorId) => {
+      knownConnector(connectorId)
+      connectors.delete(connectorId)
+      for (const work of [...works.values()]) if (work.connectorId === connectorId) works.delete(work.id)
     },
     setConnectorState: (connectorId, state) => {
       const now = new Date()
