@@ -6,7 +6,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import { makeCli } from "./cli/Cli.js"
-import { ExitCode } from "./cli/CommandFailed.js"
+import { CommandFailed, ExitCode } from "./cli/CommandFailed.js"
 import { limitHeapGrowth } from "./lib/HeapGrowth.js"
 
 limitHeapGrowth(process.execArgv, process.env.NODE_OPTIONS)
@@ -17,9 +17,8 @@ const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
   if (Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)) return ExitCode.ok
   const failure = Cause.failureOption(exit.cause)
   if (Option.isSome(failure)) {
-    const error = failure.value as { _tag?: string; exitCode?: number }
-    if (error._tag === "CommandFailed" && typeof error.exitCode === "number") return error.exitCode
-    if (ValidationError.isValidationError(error)) return ExitCode.config
+    if (failure.value instanceof CommandFailed) return failure.value.exitCode
+    if (ValidationError.isValidationError(failure.value)) return ExitCode.config
   }
   return ExitCode.failure
 }

@@ -1,25 +1,18 @@
 /** The command tree of the `spycloud-connector` binary. */
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Layer, Option, Schedule } from "effect"
-import { ConnectorConfig, isOffline } from "../config/ConnectorConfig.js"
+import type { ConfigSource } from "../config/ConfigSource.js"
+import { ConnectorConfig, isOffline, type Settings } from "../config/ConnectorConfig.js"
 import { summaryText } from "../importer/PassStats.js"
 import { isRunAndTerminate, runAndTerminate, runForever } from "../importer/Scheduler.js"
 import * as OpenCti from "../opencti/OpenCti.js"
 import { probeOpenCti, probeRabbitMq } from "../opencti/Probes.js"
 import { SpycloudClient } from "../spycloud/SpycloudClient.js"
-import * as Heartbeat from "../telemetry/Heartbeat.js"
-import * as Prometheus from "../telemetry/Prometheus.js"
-import { appLayer, spycloudLayer } from "./AppLayer.js"
 import { printConfiguration } from "./CheckCommand.js"
 import { CommandFailed, ExitCode } from "./CommandFailed.js"
-import {
-  type CommandEnvironment,
-  configLayer,
-  loggingLayer,
-  reportConfigInvalid,
-  reportFailure
-} from "./ConfigLayer.js"
+import { type CommandEnvironment, configuredLayer, reportConfigInvalid, reportFailure } from "./ConfigLayer.js"
 import { printOutcomes, probe, type ProbeOutcome } from "./Probes.js"
+import { checkLayer, oncePassLayer, serviceLayer } from "./Wiring.js"
 
 const configOption = Options.file("config").pipe(
   Options.withAlias("c"),
@@ -32,8 +25,7 @@ const singlePass = runAndTerminate.pipe(
   Effect.flatMap(Option.match({
     onNone: () => Console.log("SpyCloud import pass skipped: the OpenCTI push queue is over CONNECTOR_QUEUE_THRESHOLD"),
     onSome: (summary) => Console.log(`SpyCloud import pass finished\n${summaryText(summary)}`)
-  })),
-  Effect.provide(appLayer({ runAndTerminate: true }))
+  }))
 )
 
 /**
@@ -87,8 +79,7 @@ const probeServices = Effect.gen(function*() {
     yield* probe(
       "SpyCloud",
       Effect.flatMap(SpycloudClient, (client) => client.probe).pipe(
-        Effect.as(`${settings.spycloud.apiBaseUrl} accepts the API key from this host`),
-        Effect.provide(spycloudLayer)
+        Effect.as(`${settings.spycloud.apiBaseUrl} accepts the API key from this host`)
       )
     )
   ]
@@ -114,31 +105,32 @@ export const makeCli = (options: { readonly env: CommandEnvironment["env"]; read
       env: options.env
     }))
 
-  /** Configuration (exit 2 when invalid) and logging for a command, then the command itself (exit 1 on failure). */
-  const withConfiguration = <A, E extends { readonly message: string }, R>(
+  /**
+   * Configuration (exit 2 when invalid) and logging for a command, then its program on the layer that
+   * `wiring` chooses from the configuration (exit 1 on failure). The one place where layers are provided.
+   */
+  const withConfiguration = <A, E extends { readonly message: string }, R, LE extends { readonly message: string }, LR>(
     own: Option.Option<string>,
     what: string,
-    body: Effect.Effect<A, E, R>
+    wiring: (settings: Settings) => Layer.Layer<R, LE, LR>,
+    program: Effect.Effect<A, E, R | ConnectorConfig | ConfigSource>
   ) =>
-    Effect.flatMap(environment(own), (env) =>
-      body.pipe(
-        reportFailure(what),
-        Effect.provide(loggingLayer),
-        Effect.provide(Layer.fresh(configLayer(env))),
-        reportConfigInvalid
-      ))
+    Effect.flatMap(
+      environment(own),
+      (env) =>
+        Effect.flatMap(
+          ConnectorConfig,
+          (settings) => program.pipe(Effect.provide(wiring(settings)), reportFailure(what))
+        )
+          .pipe(Effect.provide(configuredLayer(env)), reportConfigInvalid)
+    )
 
   const run = Command.make("run", { config: configOption }, ({ config }) =>
     withConfiguration(
       config,
       "run",
-      Effect.gen(function*() {
-        const settings = yield* ConnectorConfig
-        if (isRunAndTerminate(settings)) return yield* singlePass
-        return yield* runForever.pipe(
-          Effect.provide(Layer.mergeAll(appLayer({ runAndTerminate: false }), Prometheus.layer, Heartbeat.layer()))
-        )
-      })
+      serviceLayer,
+      Effect.flatMap(ConnectorConfig, (settings) => isRunAndTerminate(settings) ? singlePass : runForever)
     )).pipe(
       Command.withDescription(
         "Run the connector: register with OpenCTI, ping it every 40 s, import at once and then every " +
@@ -150,7 +142,7 @@ export const makeCli = (options: { readonly env: CommandEnvironment["env"]; read
   const once = Command.make(
     "once",
     { config: configOption },
-    ({ config }) => withConfiguration(config, "once", singlePass)
+    ({ config }) => withConfiguration(config, "once", oncePassLayer, singlePass)
   )
     .pipe(
       Command.withDescription(
@@ -162,7 +154,7 @@ export const makeCli = (options: { readonly env: CommandEnvironment["env"]; read
   const check = Command.make(
     "check",
     { config: configOption },
-    ({ config }) => withConfiguration(config, "check", Effect.zipRight(printConfiguration, probeServices))
+    ({ config }) => withConfiguration(config, "check", checkLayer, Effect.zipRight(printConfiguration, probeServices))
   ).pipe(
     Command.withDescription(
       "Validate the configuration and print it with every secret redacted, then probe SpyCloud, OpenCTI and " +

@@ -1,4 +1,4 @@
-/** The configuration and logging layers every command starts from. */
+/** The configuration and logging every command starts from, and how a command's failure is reported. */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import { Console, Effect, Layer, type Option } from "effect"
 import type { ConfigInvalid } from "../config/ConfigInvalid.js"
@@ -23,7 +23,7 @@ export const configLayer = (
   )
 
 /** Logging as configured (JSON or text, level, connector name). */
-export const loggingLayer: Layer.Layer<never, never, ConnectorConfig.ConnectorConfig> = Layer.unwrapEffect(
+const loggingLayer: Layer.Layer<never, never, ConnectorConfig.ConnectorConfig> = Layer.unwrapEffect(
   Effect.map(ConnectorConfig.ConnectorConfig, (settings) =>
     Logging.layer({
       name: settings.connector.name,
@@ -32,23 +32,24 @@ export const loggingLayer: Layer.Layer<never, never, ConnectorConfig.ConnectorCo
     }))
 )
 
-/** Prints a configuration error and turns it into exit code 2. */
-export const reportConfigInvalid = <A, E, R>(effect: Effect.Effect<A, E | ConfigInvalid, R>) =>
-  Effect.catchIf(
-    effect,
-    (error): error is ConfigInvalid => (error as { _tag?: string })?._tag === "ConfigInvalid",
-    (error) =>
-      Console.error(error.message).pipe(
-        Effect.zipRight(new CommandFailed({ exitCode: ExitCode.config, reason: "invalid configuration" }))
-      )
-  ) as Effect.Effect<A, Exclude<E, ConfigInvalid> | CommandFailed, R>
+/** What every command starts from: the configuration, where it came from, and logging as configured. */
+export const configuredLayer = (environment: CommandEnvironment) =>
+  loggingLayer.pipe(Layer.provideMerge(Layer.fresh(configLayer(environment))))
 
-/** Prints a runtime failure as one line and turns it into exit code 1. */
+/** Prints a configuration error and turns it into exit code 2. */
+export const reportConfigInvalid = <A, R>(
+  effect: Effect.Effect<A, ConfigInvalid | CommandFailed, R>
+): Effect.Effect<A, CommandFailed, R> =>
+  Effect.catchTag(effect, "ConfigInvalid", (error) =>
+    Console.error(error.message).pipe(
+      Effect.zipRight(new CommandFailed({ exitCode: ExitCode.config, reason: "invalid configuration" }))
+    ))
+
+/** Prints a runtime failure as one line and turns it into exit code 1; a `CommandFailed` was reported already. */
 export const reportFailure =
   <A, E extends { readonly message: string }, R>(what: string) =>
-  (effect: Effect.Effect<A, E, R>): Effect.Effect<A, CommandFailed, R> =>
-    Effect.catchAll(effect, (error) => {
-      if ((error as { _tag?: string })._tag === "CommandFailed") return Effect.fail(error as unknown as CommandFailed)
+  (effect: Effect.Effect<A, E | CommandFailed, R>): Effect.Effect<A, CommandFailed, R> =>
+    Effect.catchIf(effect, (error): error is E => !(error instanceof CommandFailed), (error) => {
       const reason = `${what} failed: ${error.message}`
       return Effect.zipRight(
         Effect.logError(reason),
