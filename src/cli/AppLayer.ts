@@ -23,7 +23,7 @@ import * as SpycloudClientLive from "../spycloud/SpycloudClientLive.js"
 /** The SpyCloud client over Node's HTTP stack, configured from `spycloud.*`. */
 export const spycloudLayer = SpycloudClientLive.layer.pipe(Layer.provide(SpycloudClientLive.nodeHttpClientLayer))
 
-/** Offline mode (DESIGN §5.4): bundles to a directory, state in a JSON file, no OpenCTI works. */
+/** Offline mode (docs/opencti-protocol.md, "Offline mode"): bundles to a directory, state in a JSON file, no works. */
 const offlineServices = Layer.mergeAll(DirectorySink.layer, FileState.layer, NoWorkTracker.layer, RunHooks.offlineLayer)
 
 /** With OpenCTI: the queue sink (RabbitMQ or API) and/or the directory sink, which records the applicant. */
