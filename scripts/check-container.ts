@@ -1,8 +1,9 @@
 /**
- * No Docker engine runs where this project is built and tested, so this checks what can be checked without
- * one: that the Dockerfile and docker-compose.yml reference files, scripts and commands that exist, and that
- * the image would run the way DESIGN §8 asks (Node 20, production dependencies only, non-root, node as the
- * process receiving signals, a working health check). `npm run check:container`; the test suite runs it too.
+ * No Docker engine runs where this project is built and tested, so this checks what can be checked without one:
+ * that the Dockerfile and docker-compose.yml reference files, scripts and commands that exist, and that the image
+ * would run the way docs/decisions.md, "The container runs node directly" describes (the project's Node major,
+ * production dependencies only, non-root, node as the process receiving signals, a working health check).
+ * `npm run check:container`; the test suite runs it too.
  */
 import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
