@@ -10,7 +10,7 @@ import { describeWithShared, REPO_ROOT } from "../support/Shared.js"
  * its `### Op NN` heading.
  */
 const documentedOperations = (): Array<readonly [op: string, document: string]> => {
-  const text = readFileSync(resolve(REPO_ROOT, "docs", "opencti-protocol.md"), "utf8")
+  const text = readFileSync(resolve(REPO_ROOT, "docs/opencti-protocol.md"), "utf8")
   const start = text.indexOf("\n## GraphQL documents\n")
   expect(start, "docs/opencti-protocol.md has a \"## GraphQL documents\" section").toBeGreaterThanOrEqual(0)
   const next = text.indexOf("\n## ", start + 1)
