@@ -35,9 +35,9 @@ const decodeMessage = (setting: Setting<unknown>, error: ParseResult.ParseError)
 type Partial2<T> = { readonly [S in keyof T]: Partial<T[S]> }
 
 /**
- * Rules across settings: offline mode (DESIGN §5.4), what OpenCTI needs, where bundles go. Works on the
- * settings that decoded, so these problems are reported together with the others; a rule whose inputs
- * did not decode is skipped.
+ * Rules across settings: offline mode (docs/opencti-protocol.md, "Offline mode"), what OpenCTI needs, where
+ * bundles go. Works on the settings that decoded, so these problems are reported together with the others; a rule
+ * whose inputs did not decode is skipped.
  */
 const crossProblems = (settings: Partial2<Settings>): Array<ConfigProblem> => {
   const { connector, opencti, spycloud } = settings

@@ -1,7 +1,7 @@
 /**
- * Connector state keys and their values (DESIGN §5.3). The publish-date checkpoints use the official
- * connector's keys, so a state written by it is read and continued; the modification-date watermarks are
- * ours and follow the same pattern.
+ * Connector state keys and their values (docs/opencti-protocol.md, "What the state holds"). The publish-date
+ * checkpoints use the official connector's keys, so a state written by it is read and continued; the
+ * modification-date watermarks are ours and follow the same pattern.
  */
 import { Either, Option } from "effect"
 import type { WatchlistType } from "../config/Settings.js"

@@ -1,8 +1,8 @@
 /**
- * Bundles written as files, like pycti's `send_to_directory` (opencti-protocol.md §7.6): the
- * `DIRECTORY_BUNDLE` envelope, the file name `<name>-<YYYYmmdd-HHMMSS>-<epoch seconds>.json`, written to a
- * temporary name, synced and renamed, so a file that exists is complete. Old bundle files are removed after
- * `retention` days (0 keeps them); only files named like ours are ever removed.
+ * Bundles written as files, like pycti's `send_to_directory` (docs/opencti-protocol.md, "The directory bundle
+ * format"): the `DIRECTORY_BUNDLE` envelope, the file name `<name>-<YYYYmmdd-HHMMSS>-<epoch seconds>.json`,
+ * written to a temporary name, synced and renamed, so a file that exists is complete. Old bundle files are removed
+ * after `retention` days (0 keeps them); only files named like ours are ever removed.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Clock, Effect, Layer, Option } from "effect"

@@ -1,6 +1,6 @@
 /**
- * What the engine imported, as Effect metrics (DESIGN §8), exported by the Prometheus endpoint beside
- * pycti's counters and the SpyCloud client's.
+ * What the engine imported, as Effect metrics (docs/opencti-protocol.md, "Logging and metrics"), exported by the
+ * Prometheus endpoint beside pycti's counters and the SpyCloud client's.
  */
 import { Effect, Metric } from "effect"
 

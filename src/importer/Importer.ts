@@ -1,7 +1,8 @@
 /**
- * The import engine (DESIGN §5): one pass reads SpyCloud in ascending day windows from the checkpoint to
- * now − 15 min, per watchlist type, converts each page to bundles, hands them to the sink, and advances
- * the checkpoint only once a whole window was accepted. Then the same for modified records, once a day.
+ * The import engine (docs/decisions.md, from "Day windows" to "Modified records once a day"): one pass reads
+ * SpyCloud in ascending day windows from the checkpoint to now − 15 min, per watchlist type, converts each page to
+ * bundles, hands them to the sink, and advances the checkpoint only once a whole window was accepted. Then the
+ * same for modified records, once a day.
  */
 import { Clock, Context, DateTime, Duration, Effect, Layer, Metric, Option, Schedule, Stream } from "effect"
 import { ConnectorConfig, type Settings } from "../config/ConnectorConfig.js"

@@ -1,6 +1,6 @@
 /**
- * What the scheduler asks of the platform around passes (opencti-protocol.md §9): whether a scheduled
- * pass may run (the push queue under CONNECTOR_QUEUE_THRESHOLD), recording when passes ran and will run
+ * What the scheduler asks of the platform around passes (docs/opencti-protocol.md, "Scheduler"): whether a
+ * scheduled pass may run (the push queue under CONNECTOR_QUEUE_THRESHOLD), recording when passes ran and will run
  * (connector_info), and the final ping of a run-and-terminate run. Offline, passes always run.
  */
 import { Context, type DateTime, Effect, Layer, type Option } from "effect"

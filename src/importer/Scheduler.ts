@@ -1,8 +1,8 @@
 /**
- * When passes run (DESIGN §3, opencti-protocol.md §9): `run` imports at once, then again
- * CONNECTOR_DURATION_PERIOD after the previous pass ended, skipping a pass while the platform's queue is
- * over the threshold; a failed pass is logged (its work is closed in error) and never stops the loop.
- * Run-and-terminate does one pass (unless the queue is over the threshold) and a final ping.
+ * When passes run (docs/opencti-protocol.md, "Scheduler"): `run` imports at once, then again
+ * CONNECTOR_DURATION_PERIOD after the previous pass ended, skipping a pass while the platform's queue is over the
+ * threshold; a failed pass is logged (its work is closed in error) and never stops the loop. Run-and-terminate
+ * does one pass (unless the queue is over the threshold) and a final ping.
  */
 import { Clock, DateTime, Duration, Effect, Metric, Option, Schedule } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"

@@ -1,10 +1,9 @@
 /**
- * Where and how to reach RabbitMQ (opencti-protocol.md §7.1): the connection the platform returned at
- * registration, each field overridden by its MQ_* setting, TLS when `use_ssl`, and TLS material given as
- * a file path or an inline PEM. The connection is opened from an options object rather than a URL, so
- * that no user name, password or virtual host ever needs escaping (amqplib decodes URL credentials with
- * the legacy `unescape`, which mangles non-ASCII passwords); `describe` gives a URL-like text for logs,
- * without the password.
+ * Where and how to reach RabbitMQ (docs/opencti-protocol.md, "Connection"): the connection the platform returned
+ * at registration, each field overridden by its MQ_* setting, TLS when `use_ssl`, and TLS material given as a file
+ * path or an inline PEM. The connection is opened from an options object rather than a URL, so that no user name,
+ * password or virtual host ever needs escaping (amqplib decodes URL credentials with the legacy `unescape`, which
+ * mangles non-ASCII passwords); `describe` gives a URL-like text for logs, without the password.
  */
 import type { Options, SocketOptions } from "amqplib"
 import { Effect, Option, Redacted } from "effect"

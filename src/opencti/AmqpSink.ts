@@ -1,8 +1,8 @@
 /**
- * Bundles to OpenCTI through RabbitMQ, as pycti sends them (opencti-protocol.md §7): one persistent
- * message per object, in dependency order, to the push exchange with the push routing key, after
- * announcing the expectations of the work. `send` returns only when the broker has confirmed every
- * message, because the engine advances its checkpoint right after.
+ * Bundles to OpenCTI through RabbitMQ, as pycti sends them (docs/opencti-protocol.md, "Sending bundles over
+ * AMQP"): one persistent message per object, in dependency order, to the push exchange with the push routing key,
+ * after announcing the expectations of the work. `send` returns only when the broker has confirmed every message,
+ * because the engine advances its checkpoint right after.
  *
  * One connection and one confirm channel are kept open across sends. When the broker drops them, the
  * send in progress fails (nothing is re-published behind the caller's back: the engine decides whether
@@ -41,9 +41,9 @@ export interface AmqpSinkOptions {
   readonly confirmTimeout?: Duration.DurationInput
   /**
    * `per-object` (default, pycti's way): one message per object, in dependency order, after adding as many
-   * expectations to the work. `per-bundle`: the whole bundle in one message, which OpenCTI's worker splits
-   * and re-publishes itself, adding the expectations itself (opencti-protocol.md §7.5); far fewer messages
-   * for the connector, the same work for the platform.
+   * expectations to the work. `per-bundle`: the whole bundle in one message, which OpenCTI's worker splits and
+   * re-publishes itself, adding the expectations itself (docs/opencti-protocol.md, "One message per bundle"); far
+   * fewer messages for the connector, the same work for the platform.
    */
   readonly messages?: "per-object" | "per-bundle"
 }

@@ -5,7 +5,10 @@
  */
 import { Schema } from "effect"
 
-/** One entry of `errors`; the platform copies `extensions.code` into `name` (opencti-protocol.md §1). */
+/**
+ * One entry of `errors`; the platform copies `extensions.code` into `name` (docs/opencti-protocol.md, "GraphQL
+ * over HTTP").
+ */
 export const GraphqlErrorItem = Schema.Struct({
   message: Schema.optional(Schema.String),
   name: Schema.optional(Schema.String),

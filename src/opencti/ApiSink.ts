@@ -1,8 +1,8 @@
 /**
- * Bundles to OpenCTI through the API (CONNECTOR_QUEUE_PROTOCOL=api, opencti-protocol.md §8): the whole
- * bundle in one `stixBundlePush`. The platform publishes it to the worker, which splits it and adds the
- * expectations itself, so the connector adds none. The platform answers only once the bundle is queued,
- * which is the acceptance the checkpoint waits for.
+ * Bundles to OpenCTI through the API (CONNECTOR_QUEUE_PROTOCOL=api, docs/opencti-protocol.md, "Sending bundles
+ * through the API"): the whole bundle in one `stixBundlePush`. The platform publishes it to the worker, which
+ * splits it and adds the expectations itself, so the connector adds none. The platform answers only once the
+ * bundle is queued, which is the acceptance the checkpoint waits for.
  */
 import { Effect, Layer, Metric } from "effect"
 import { BundleSink, type BundleSinkShape, SinkError } from "../importer/BundleSink.js"

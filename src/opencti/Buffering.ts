@@ -1,6 +1,6 @@
 /**
- * pycti's queue-threshold check (opencti-protocol.md §9.2): the push queue's size as the platform reports
- * it, in MB (bytes / 1,000,000), against CONNECTOR_QUEUE_THRESHOLD. The result is written into
+ * pycti's queue-threshold check (docs/opencti-protocol.md, "Queue threshold"): the push queue's size as the
+ * platform reports it, in MB (bytes / 1,000,000), against CONNECTOR_QUEUE_THRESHOLD. The result is written into
  * connector_info, so the next ping shows it; the scheduler skips a pass while `buffering` is true.
  */
 import { Effect, Ref } from "effect"

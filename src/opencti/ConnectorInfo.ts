@@ -1,6 +1,6 @@
 /**
- * `connector_info`, sent with every ping (opencti-protocol.md §4): what the platform shows about the
- * scheduler. The scheduler updates the `ConnectorInfo` Ref; the ping reads it.
+ * `connector_info`, sent with every ping (docs/opencti-protocol.md, "connector_info"): what the platform shows
+ * about the scheduler. The scheduler updates the `ConnectorInfo` Ref; the ping reads it.
  */
 import { Context, DateTime, Duration, Effect, Layer, Option, Ref } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"

@@ -1,8 +1,9 @@
 /**
- * The GraphQL documents the connector sends to OpenCTI, exactly as pycti 6.8 sends them
- * (opencti-protocol.md Appendix A). They are the interface with the platform: a test validates each one
- * against the assembled 6.8.10 and 6.9.17 schemas, so keep them byte-for-byte with the appendix. The 6.8
- * selections are used on purpose: the 6.9/7.x variants (`s3`, `jwks`) fail on older platforms.
+ * The GraphQL documents the connector sends to OpenCTI, exactly as pycti 6.8 sends them (docs/opencti-protocol.md,
+ * "GraphQL documents"). They are the interface with the platform: a test validates each one against the assembled
+ * 6.8.10 and 6.9.17 schemas, and another that they are byte-for-byte the documents of that section, so change
+ * both together. The 6.8 selections are used on purpose: the 6.9/7.x variants (`s3`, `jwks`) fail on older
+ * platforms.
  */
 
 /** Op 01: health check; `about` carries `@auth`, so a bad token fails here too. */
@@ -107,7 +108,7 @@ export const STIX_BUNDLE_PUSH = `mutation StixBundlePush($connectorId: String!, 
   stixBundlePush(connectorId: $connectorId, bundle: $bundle, work_id: $work_id)
 }`
 
-/** Every document, keyed by its number in opencti-protocol.md §14. */
+/** Every document, keyed by its number in docs/opencti-protocol.md, "GraphQL documents" (`### Op NN`). */
 export const DOCUMENTS = {
   "01": HEALTH_CHECK,
   "02": REGISTER_CONNECTOR,

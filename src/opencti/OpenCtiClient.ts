@@ -1,8 +1,8 @@
 /**
- * The OpenCTI GraphQL API, as the connector uses it (opencti-protocol.md §1): `POST <OPENCTI_URL>/graphql`
- * with `{query, variables}`, `Authorization: Bearer <token>`, the custom headers and a User-Agent. Answers
- * are decoded with Schema; a GraphQL error becomes a typed error carrying the platform's name and message.
- * Nothing here retries, except the start-up health check (`awaitPlatform`): callers decide, because
+ * The OpenCTI GraphQL API, as the connector uses it (docs/opencti-protocol.md, "GraphQL over HTTP"): `POST
+ * <OPENCTI_URL>/graphql` with `{query, variables}`, `Authorization: Bearer <token>`, the custom headers and a
+ * User-Agent. Answers are decoded with Schema; a GraphQL error becomes a typed error carrying the platform's name
+ * and message. Nothing here retries, except the start-up health check (`awaitPlatform`): callers decide, because
  * some mutations (addExpectations, stixBundlePush) must not be repeated blindly.
  */
 import * as Headers from "@effect/platform/Headers"
@@ -28,7 +28,10 @@ import {
 } from "./OpenCtiError.js"
 import * as OpenCtiHttp from "./OpenCtiHttp.js"
 
-/** `RegisterConnectorInput` (opencti-protocol.md §3); every key is sent, null ones included. */
+/**
+ * `RegisterConnectorInput` (docs/opencti-protocol.md, "Start-up and registration"); every key is sent, null ones
+ * included.
+ */
 export interface RegisterConnectorInput {
   readonly id: string
   readonly name: string

@@ -1,6 +1,6 @@
 /**
- * The connector state kept on the platform (opencti-protocol.md §4, §5). There is no state mutation in
- * OpenCTI: state travels in the `state` argument of `pingConnector`. So:
+ * The connector state kept on the platform (docs/opencti-protocol.md, "Ping and state"). There is no state
+ * mutation in OpenCTI: state travels in the `state` argument of `pingConnector`. So:
  * - the initial state is the registration's `connector_state`, read with pycti's rules;
  * - `set` stores the state locally, then pings at once and returns only when the platform has it;
  * - a background fiber pings every 40 s with the state and `connector_info`, as pycti's PingAlive does;

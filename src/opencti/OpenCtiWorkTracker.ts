@@ -1,8 +1,8 @@
 /**
- * Works on the platform (opencti-protocol.md §6): `workAdd` when a pass starts, `workToProcessed` (with
- * `inError` for a failed pass) when it ends. Like pycti, there is no work when CONNECTOR_SEND_TO_QUEUE is
- * false. Opening a work is retried briefly while the platform is unreachable (a duplicate work would only
- * be an empty entry in the UI); closing it is retried the same way, then logged, never raised.
+ * Works on the platform (docs/opencti-protocol.md, "Works"): `workAdd` when a pass starts, `workToProcessed` (with
+ * `inError` for a failed pass) when it ends. Like pycti, there is no work when CONNECTOR_SEND_TO_QUEUE is false.
+ * Opening a work is retried briefly while the platform is unreachable (a duplicate work would only be an empty
+ * entry in the UI); closing it is retried the same way, then logged, never raised.
  */
 import { Effect, Layer, Metric, Option, Schedule } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"

@@ -1,7 +1,8 @@
 /**
- * The messages pycti publishes for one bundle (opencti-protocol.md §7.3, §7.4, §12): one message per
- * object, in dependency order, each carrying a one-object bundle in base64. OpenCTI's worker imports a
- * one-object message as it is, so the connector itself announces the expectations (one per message).
+ * The messages pycti publishes for one bundle (docs/opencti-protocol.md, "The message envelope" and "Message order
+ * and splitting"): one message per object, in dependency order, each carrying a one-object bundle in base64.
+ * OpenCTI's worker imports a one-object message as it is, so the connector itself announces the expectations (one
+ * per message).
  */
 import { Option } from "effect"
 import { queueOrder } from "../stix/QueueOrder.js"
@@ -66,8 +67,9 @@ export const encodeQueueMessages = (
 }
 
 /**
- * The whole bundle as one message, for OpenCTI's worker to split (opencti-protocol.md §7.5): it adds the
- * expectations itself, so the sender must not. Not pycti's way; see `AmqpSinkOptions.messages`.
+ * The whole bundle as one message, for OpenCTI's worker to split (docs/opencti-protocol.md, "One message per
+ * bundle"): it adds the expectations itself, so the sender must not. Not pycti's way; see
+ * `AmqpSinkOptions.messages`.
  */
 export const encodeBundleMessage = (
   bundle: StixBundle,

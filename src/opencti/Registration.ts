@@ -1,7 +1,7 @@
 /**
- * Registration with the platform (opencti-protocol.md §2, §3): wait until the API answers, then
- * `registerConnector`. The answer gives the connector's initial state, the RabbitMQ connection and push
- * queue, and the user whose id every AMQP message carries.
+ * Registration with the platform (docs/opencti-protocol.md, "Start-up and registration"): wait until the API
+ * answers, then `registerConnector`. The answer gives the connector's initial state, the RabbitMQ connection and
+ * push queue, and the user whose id every AMQP message carries.
  */
 import { Context, Effect, Layer, Schedule } from "effect"
 import { ConnectorConfig, type Settings } from "../config/ConnectorConfig.js"

@@ -1,6 +1,7 @@
 /**
- * Schemas of what SpyCloud returns (spycloud-api.md §1.5, §1.11, §2). Records and catalogs are open:
- * unknown fields are kept as they are, and only what the connector cannot work without is required.
+ * Schemas of what SpyCloud returns (docs/spycloud-api.md, "Pagination and cursors", "The breach catalog" and
+ * "Breach record fields"). Records and catalogs are open: unknown fields are kept as they are, and only what the
+ * connector cannot work without is required.
  */
 import { Either, ParseResult, Schema, SchemaAST as AST } from "effect"
 import { parseIsoInstant } from "../lib/IsoInstant.js"

@@ -1,8 +1,8 @@
 /**
- * Breach catalogs already fetched, so that each source is asked for once per process and not once per
- * record. Bounded (least recently used entries go first) and holding successes only: a source SpyCloud
- * did not return, or a lookup that failed, is simply absent and asked for again next time (the official
- * connector cached failures forever, spycloud-api.md §5 W6).
+ * Breach catalogs already fetched, so that each source is asked for once per process and not once per record.
+ * Bounded (least recently used entries go first) and holding successes only: a source SpyCloud did not return, or
+ * a lookup that failed, is simply absent and asked for again next time (the official connector cached failures
+ * forever: docs/spycloud-api.md, "Defects of the official connector that we fix").
  */
 import type { BreachCatalog } from "./BreachRecord.js"
 

@@ -1,6 +1,7 @@
 /**
- * What an unsuccessful SpyCloud answer means (spycloud-api.md §1.2, §1.6): a typed error the operator can
- * act on, or a failure that a retry may cure. Pure: the client supplies the status, headers and body.
+ * What an unsuccessful SpyCloud answer means (docs/spycloud-api.md, "Base URL and authentication" and "Errors and
+ * status codes"): a typed error the operator can act on, or a failure that a retry may cure. Pure: the client
+ * supplies the status, headers and body.
  */
 import type { Duration, Option } from "effect"
 import { RetryableFailure } from "./RetryPolicy.js"

@@ -1,8 +1,8 @@
 /**
- * Cursor pagination that keeps exactly one request ahead of the consumer: while page n is being
- * converted and sent, page n + 1 is fetched, and nothing further. SpyCloud cursors age (about two
- * minutes, spycloud-api.md §1.5), so the next request must not wait for slow downstream work; and memory
- * must stay bounded by pages, so the fetching must not run ahead either.
+ * Cursor pagination that keeps exactly one request ahead of the consumer: while page n is being converted and
+ * sent, page n + 1 is fetched, and nothing further. SpyCloud cursors age (about two minutes, docs/spycloud-api.md,
+ * "Pagination and cursors"), so the next request must not wait for slow downstream work; and memory must stay
+ * bounded by pages, so the fetching must not run ahead either.
  */
 import { Effect, Fiber, Option, Stream } from "effect"
 

@@ -1,6 +1,6 @@
 /**
- * The `Retry-After` header (RFC 9110 §10.2.3): a number of seconds or an HTTP date. SpyCloud's gateway
- * may send either form; a peer integration shipped a bug by parsing only the first.
+ * The `Retry-After` header (RFC 9110 section 10.2.3): a number of seconds or an HTTP date. SpyCloud's gateway may
+ * send either form; a peer integration shipped a bug by parsing only the first.
  */
 import { Duration, Option } from "effect"
 

@@ -1,7 +1,7 @@
 /**
- * The SpyCloud Enterprise API over HTTP (DESIGN §7, spycloud-api.md §1): the watchlist as a stream of
- * pages, batched and cached catalog lookups, and the probe for `check`. Every failure that survives the
- * retries is a typed `SpycloudError`; none is ever read as "no more pages".
+ * The SpyCloud Enterprise API over HTTP (docs/spycloud-api.md, from "The watchlist endpoint" to "The breach
+ * catalog"): the watchlist as a stream of pages, batched and cached catalog lookups, and the probe for `check`.
+ * Every failure that survives the retries is a typed `SpycloudError`; none is ever read as "no more pages".
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import Undici from "@effect/platform-node/Undici"

@@ -1,15 +1,15 @@
 /**
- * The request parameters of one watchlist query (spycloud-api.md §1.4) and the decoding of one page of
- * its answer into records and skipped records.
+ * The request parameters of one watchlist query (docs/spycloud-api.md, "The watchlist endpoint") and the decoding
+ * of one page of its answer into records and skipped records.
  */
 import { Either, Option, Schema } from "effect"
 import { type BreachRecord, decodeBreachRecord, decodeFailureReason, PageEnvelope } from "./BreachRecord.js"
 import type { BreachPage, BreachQuery, SkippedRecord } from "./SpycloudClient.js"
 
 /**
- * The query string of a watchlist request. Every filter is sent again with the cursor (that works whether
- * or not SpyCloud keeps the query in the cursor), and `severity` is one comma-joined parameter, as
- * documented (the official connector sent repeated keys, §5 W10).
+ * The query string of a watchlist request. Every filter is sent again with the cursor (that works whether or not
+ * SpyCloud keeps the query in the cursor), and `severity` is one comma-joined parameter, as documented (the
+ * official connector sent repeated keys: docs/spycloud-api.md, "Defects of the official connector that we fix").
  */
 export const watchlistParams = (
   query: BreachQuery,

@@ -1,7 +1,8 @@
 /**
  * One breach record (and its catalog entry) as STIX 2.1: an incident of its own, its observables and a
- * `related-to` relationship from each observable to the incident (DESIGN §6). Pure and deterministic: every
- * timestamp comes from the record, so re-sending a record produces identical objects. Never throws.
+ * `related-to` relationship from each observable to the incident (docs/stix-mapping.md, "Mapping table").
+ * Pure and deterministic: every timestamp comes from the record, so re-sending a record produces identical
+ * objects. Never throws.
  */
 import { Option } from "effect"
 import { parseIsoInstant } from "../lib/IsoInstant.js"
@@ -53,11 +54,12 @@ const severityOf = (record: BreachRecord, notes: Array<string>): SeverityMapping
 }
 
 /**
- * `SpyCloud <severity> alert on <subject> (<document_id>)`: the subject is what an analyst looks for (email,
- * else username, else first IP); the document id makes the name unique per record. That matters because
- * OpenCTI derives an incident's id from its name and `created`, and `created` is a date shared by many
- * records: the official connector's names merge distinct records into one incident (W7). The incident's id
- * itself comes from the document id alone (`recordIncidentId`), so that a later change of name keeps it.
+ * `SpyCloud <severity> alert on <subject> (<document_id>)`: the subject is what an analyst looks for (email, else
+ * username, else first IP); the document id makes the name unique per record. That matters because OpenCTI derives
+ * an incident's id from its name and `created`, and `created` is a date shared by many records: the official
+ * connector's names merge distinct records into one incident (docs/spycloud-api.md, "Defects of the official
+ * connector that we fix": the incident id comes from its name and publish date). The incident's id itself comes
+ * from the document id alone (`recordIncidentId`), so that a later change of name keeps it.
  */
 export const incidentName = (
   documentId: string,

@@ -1,7 +1,7 @@
 /**
- * The incident description (DESIGN §6.2): the breach in a few lines, then a Markdown table of every field
- * of the record as SpyCloud sent it, in SpyCloud's order. Every piece of record or catalog text is escaped;
- * secrets and card data are shown as present, not by value, unless the administrator opted in.
+ * The incident description (docs/stix-mapping.md, "The description"): the breach in a few lines, then a Markdown
+ * table of every field of the record as SpyCloud sent it, in SpyCloud's order. Every piece of record or catalog
+ * text is escaped; secrets and card data are shown as present, not by value, unless the administrator opted in.
  */
 import { Option } from "effect"
 import type { BreachCatalog, BreachRecord } from "../spycloud/BreachRecord.js"

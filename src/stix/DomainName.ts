@@ -1,9 +1,10 @@
 /**
  * Domain name validation with the rules of `validators.domain` 0.35 that the official connector applies
- * (stix-ids.md §5): no whitespace and no `__`; the IDNA-encoded form must be dot-separated LDH labels of at
- * most 63 characters, with a top-level label that ends in a letter. `validators` also allows `_` inside the
- * top-level label; no real one has it and STIX's `idn-hostname` forbids it, so it is rejected here.
- * Internationalised names are accepted and kept in their Unicode form, as the official connector emits them.
+ * (docs/stix-mapping.md, "Validation per type"): no whitespace and no `__`; the IDNA-encoded form must be
+ * dot-separated LDH labels of at most 63 characters, with a top-level label that ends in a letter. `validators`
+ * also allows `_` inside the top-level label; no real one has it and STIX's `idn-hostname` forbids it, so it is
+ * rejected here. Internationalised names are accepted and kept in their Unicode form, as the official connector
+ * emits them.
  */
 import { domainToASCII } from "node:url"
 

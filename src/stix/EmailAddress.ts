@@ -1,10 +1,10 @@
 /**
- * Email validation. STIX 2.1 wants an RFC 5322 addr-spec (the OASIS schema checks `format: email`, ASCII
- * only); the official connector accepts what `validators.email` 0.35 accepts (stix-ids.md §5). A value
- * becomes an `email-addr` when it satisfies both: one `@`, an ASCII dot-atom local part of at most 64
- * characters, and a domain part that `validators.domain` accepts. Such values are kept verbatim, so their
- * ids equal the official connector's. An internationalised domain part is written in its punycode form
- * (the form STIX requires); a non-ASCII or quoted local part cannot be written as STIX and is rejected.
+ * Email validation. STIX 2.1 wants an RFC 5322 addr-spec (the OASIS schema checks `format: email`, ASCII only);
+ * the official connector accepts what `validators.email` 0.35 accepts (docs/stix-mapping.md, "Validation per
+ * type"). A value becomes an `email-addr` when it satisfies both: one `@`, an ASCII dot-atom local part of at most
+ * 64 characters, and a domain part that `validators.domain` accepts. Such values are kept verbatim, so their ids
+ * equal the official connector's. An internationalised domain part is written in its punycode form (the form STIX
+ * requires); a non-ASCII or quoted local part cannot be written as STIX and is rejected.
  */
 import { asciiDomain, isValidDomain } from "./DomainName.js"
 

@@ -20,9 +20,9 @@ const INVALID = rejected("invalid")
 const MALFORMED = rejected("malformed")
 
 /**
- * SpyCloud masks a value it may not show as exactly eight asterisks (spycloud-api.md §1.10). "Similar" masks:
- * a value made only of asterisks or bullets, a run of four or more asterisks inside a value (`jo****@x.io`),
- * and the usual placeholder words.
+ * SpyCloud masks a value it may not show as exactly eight asterisks (docs/spycloud-api.md, "Masked values").
+ * "Similar" masks: a value made only of asterisks or bullets, a run of four or more asterisks inside a value
+ * (`jo****@x.io`), and the usual placeholder words.
  */
 const ONLY_MASK_CHARACTERS = /^[\s*•●]+$/
 const ASTERISK_RUN = /\*{4}/

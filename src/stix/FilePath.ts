@@ -1,10 +1,11 @@
 /**
  * Splits `infected_path` into a file name and its folder. Infostealer paths are Windows paths; the official
- * connector parses them with POSIX rules, so every one becomes a file named by the whole path in the
- * directory `.` (spycloud-api.md W12). Here a path that starts with a drive (`C:`), starts with `\`, or
- * holds a `\` is read with Windows rules (like Python's `PureWindowsPath`: `\` and `/` separate, a drive or
- * UNC share prefix is kept, the folder is written with `\`), any other with POSIX rules (like
- * `PurePosixPath`). Empty and `.` segments are dropped; `..` is kept, as the path was observed.
+ * connector parses them with POSIX rules, so every one becomes a file named by the whole path in the directory `.`
+ * (docs/spycloud-api.md, "Defects of the official connector that we fix": Windows paths parsed as POSIX paths).
+ * Here a path that starts with a drive (`C:`), starts with `\`, or holds a `\` is read with Windows rules (like
+ * Python's `PureWindowsPath`: `\` and `/` separate, a drive or UNC share prefix is kept, the folder is written
+ * with `\`), any other with POSIX rules (like `PurePosixPath`). Empty and `.` segments are dropped; `..` is kept,
+ * as the path was observed.
  */
 
 export interface SplitPath {

@@ -1,8 +1,8 @@
 /**
- * IP address validation with Python's `ipaddress.ip_address` rules, which decide what the official
- * connector accepts (stix-ids.md §5): dotted-quad IPv4 without leading zeros, IPv6 with at most one `::`,
- * an optional IPv4 tail and an optional `%zone`. No surrounding spaces, no CIDR suffix. Accepted values are
- * emitted verbatim (not compressed or lower-cased), so their ids equal the official connector's.
+ * IP address validation with Python's `ipaddress.ip_address` rules, which decide what the official connector
+ * accepts (docs/stix-mapping.md, "Validation per type"): dotted-quad IPv4 without leading zeros, IPv6 with at most
+ * one `::`, an optional IPv4 tail and an optional `%zone`. No surrounding spaces, no CIDR suffix. Accepted values
+ * are emitted verbatim (not compressed or lower-cased), so their ids equal the official connector's.
  */
 
 export type IpVersion = "ipv4" | "ipv6"

@@ -1,7 +1,8 @@
 /**
- * Untrusted text made safe for one Markdown table cell or inline span: it renders as the characters it
- * holds and cannot end a cell, a row or a table, start a link, emphasis, code or raw HTML. The official
- * connector writes values raw, so a `|` or a newline in a value breaks its description table (W8).
+ * Untrusted text made safe for one Markdown table cell or inline span: it renders as the characters it holds and
+ * cannot end a cell, a row or a table, start a link, emphasis, code or raw HTML. The official connector writes
+ * values raw, so a `|` or a newline in a value breaks its description table (docs/spycloud-api.md, "Defects of the
+ * official connector that we fix": descriptions are a raw table of every field).
  */
 
 const LINE_BREAK = /\r\n|[\r\n\u2028\u2029]/g

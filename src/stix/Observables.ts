@@ -1,7 +1,7 @@
 /**
- * The observables of one record (DESIGN §6.1), each from one field, validated first: a missing field gives
- * nothing, a bad one is skipped with its reason. Values keep the form in which the official connector hashes
- * them unless STIX requires another (see each validator), so ids match the official connector's.
+ * The observables of one record (docs/stix-mapping.md, "Observables"), each from one field, validated first: a
+ * missing field gives nothing, a bad one is skipped with its reason. Values keep the form in which the official
+ * connector hashes them unless STIX requires another (see each validator), so ids match the official connector's.
  */
 import type { BreachRecord } from "../spycloud/BreachRecord.js"
 import { isValidDomain } from "./DomainName.js"

@@ -1,7 +1,7 @@
 /**
- * pycti's dependency order for the queue (opencti-protocol.md §7.4, §12): every object is published as
- * its own message, and an object must come after everything it references, so that OpenCTI's worker never
- * meets a reference it cannot resolve. Like pycti's splitter, each object gets a dependency count
+ * pycti's dependency order for the queue (docs/opencti-protocol.md, "Message order and splitting"): every object
+ * is published as its own message, and an object must come after everything it references, so that OpenCTI's
+ * worker never meets a reference it cannot resolve. Like pycti's splitter, each object gets a dependency count
  * (1 + the counts of the objects it references inside the bundle) and the objects are stably sorted by it:
  * markings and the author first, then observables, incidents and relationships.
  */

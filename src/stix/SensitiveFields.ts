@@ -1,10 +1,11 @@
 /**
- * Which record fields hold secrets or payment data (DESIGN §6.3, spycloud-api.md §2.2). By default their
- * values never leave the connector: the description says the field exists, not what it holds. SpyCloud's
- * full schema is customer-only and grows, so unknown field names that look like secrets are caught too.
+ * Which record fields hold secrets or payment data (docs/spycloud-api.md, "Sensitive fields"; docs/decisions.md,
+ * "Secrets redacted by default"). By default their values never leave the connector: the description says the
+ * field exists, not what it holds. SpyCloud's full schema is customer-only and grows, so unknown field names that
+ * look like secrets are caught too.
  */
 
-/** The redaction list of spycloud-api.md §2.2 (CHR `SENSITIVE_DROP_FIELDS` ∪ Elastic `hide_sensitive`). */
+/** The list of docs/spycloud-api.md, "Sensitive fields": what Google SecOps' and Elastic's integrations drop. */
 const LISTED = new Set([
   "password",
   "password_plaintext",

@@ -1,6 +1,6 @@
 /**
- * SpyCloud severity codes (spycloud-api.md §2.1) as OpenCTI incident severities. 2, 5, 20 and 25 map as in
- * the official connector; 26 (stolen session cookies) and 30 (SpyCloud Access data) are critical. Any other
+ * SpyCloud severity codes (docs/spycloud-api.md, "Severities") as OpenCTI incident severities. 2, 5, 20 and 25 map
+ * as in the official connector; 26 (stolen session cookies) and 30 (SpyCloud Access data) are critical. Any other
  * code is accepted, mapped by threshold (≥ 25 critical, ≥ 20 high, ≥ 5 medium, else low) and reported.
  */
 

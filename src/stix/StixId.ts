@@ -1,7 +1,7 @@
 /**
- * Deterministic STIX ids, byte for byte as stix2 and pycti compute them (stix-ids.md §1–§2): UUIDv5 in the
- * STIX namespace over the canonical JSON of an object's contributing properties. The same input always
- * gives the same id, so re-sending a record upserts the same objects in OpenCTI.
+ * Deterministic STIX ids, byte for byte as stix2 and pycti compute them (docs/stix-mapping.md, "Ids"): UUIDv5 in
+ * the STIX namespace over the canonical JSON of an object's contributing properties. The same input always gives
+ * the same id, so re-sending a record upserts the same objects in OpenCTI.
  *
  * Ids are computed for every object of every record, so the canonical JSON is written straight into the
  * hash input (`Uuid5`) instead of being built as a string first.
@@ -15,7 +15,10 @@ const sortedKeys = (properties: Readonly<Record<string, string>>): Array<string>
   return keys
 }
 
-/** `<type>--uuid5(namespace, canonical JSON of the contributing properties)` (stix-ids.md §1). */
+/**
+ * `<type>--uuid5(namespace, canonical JSON of the contributing properties)` (docs/stix-mapping.md, "The common
+ * rule").
+ */
 export const deterministicId = (type: string, contributing: Readonly<Record<string, string>>): string => {
   const keys = sortedKeys(contributing)
   const name = Uuid5.name().raw("{")
@@ -34,8 +37,8 @@ const singlePropertyId = (type: string, key: string, value: string): string =>
 export const valueId = (type: string, value: string): string => singlePropertyId(type, "value", value)
 
 /**
- * Python's `str.strip()`: its whitespace set adds U+001C–U+001F and U+0085 to JavaScript's `trim()`, and
- * lacks U+FEFF, which `trim()` removes (stix-ids.md §2.2).
+ * Python's `str.strip()`: its whitespace set adds U+001C–U+001F and U+0085 to JavaScript's `trim()`, and lacks
+ * U+FEFF, which `trim()` removes (docs/stix-mapping.md, "Python's lower-casing and stripping").
  */
 const PYTHON_SPACE =
   "[\\t\\n\\u000b\\u000c\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
@@ -51,9 +54,9 @@ export const identityId = (name: string, identityClass: string): string =>
 
 /**
  * The incident of one breach record. It depends on the document id alone, so a record that SpyCloud later
- * re-scores (a password cracked: severity 5 → 20) or unmasks keeps its incident, whose name then changes:
- * re-sent modified records upsert the same incident (DESIGN §5.2). OpenCTI keeps this id among the
- * incident's STIX ids and resolves it on every later import.
+ * re-scores (a password cracked: severity 5 → 20) or unmasks keeps its incident, whose name then changes: re-sent
+ * modified records upsert the same incident (docs/stix-mapping.md, "The incident id"). OpenCTI keeps this id among
+ * the incident's STIX ids and resolves it on every later import.
  */
 export const recordIncidentId = (documentId: string): string =>
   singlePropertyId("incident", "spycloud_document_id", documentId)

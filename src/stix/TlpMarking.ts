@@ -1,7 +1,7 @@
 /**
- * The TLP marking definitions, with the fixed ids that stix2, pycti and OpenCTI share (stix-ids.md §2.5).
- * White, green, amber and red are stix2's TLP constants verbatim; amber+strict is the statement marking
- * pycti and the official connector emit, recognised by OpenCTI through `x_opencti_definition`.
+ * The TLP marking definitions, with the fixed ids that stix2, pycti and OpenCTI share (docs/stix-mapping.md,
+ * "Author and marking"). White, green, amber and red are stix2's TLP constants verbatim; amber+strict is the
+ * statement marking pycti and the official connector emit, recognised by OpenCTI through `x_opencti_definition`.
  */
 import type { TlpLevel } from "../config/Settings.js"
 import type { StixObject } from "./StixObject.js"

@@ -1,7 +1,7 @@
 /**
- * pycti's Prometheus metrics (opencti-protocol.md §11) as Effect metrics, so dashboards built for Python
- * connectors keep working. pycti's helper increments bundles_sent, ping_api, ping_api_errors and errors;
- * the connector increments runs, records_sent and client_errors and sets the run state. Other Effect
+ * pycti's Prometheus metrics (docs/opencti-protocol.md, "Logging and metrics") as Effect metrics, so dashboards
+ * built for Python connectors keep working. pycti's helper increments bundles_sent, ping_api, ping_api_errors and
+ * errors; the connector increments runs, records_sent and client_errors and sets the run state. Other Effect
  * metrics (SpyCloud requests, records, ...) are exported beside these by `Prometheus.ts`.
  */
 import { Effect, Metric } from "effect"

@@ -1,8 +1,8 @@
 /**
- * Prometheus metrics over HTTP when CONNECTOR_EXPOSE_METRICS is true (DESIGN §8, opencti-protocol.md
- * §11): like pycti's `start_http_server`, every GET on 0.0.0.0:<CONNECTOR_METRICS_PORT> answers the text
- * exposition format. The content is Effect's metric registry: pycti's counters (`Metrics.ts`) and every
- * other Effect metric (counters, gauges, histograms, summaries, frequencies).
+ * Prometheus metrics over HTTP when CONNECTOR_EXPOSE_METRICS is true (docs/opencti-protocol.md, "Logging and
+ * metrics"): like pycti's `start_http_server`, every GET on 0.0.0.0:<CONNECTOR_METRICS_PORT> answers the text
+ * exposition format. The content is Effect's metric registry: pycti's counters (`Metrics.ts`) and every other
+ * Effect metric (counters, gauges, histograms, summaries, frequencies).
  */
 import { Data, Effect, Layer, Metric, MetricState, Option, type Scope } from "effect"
 import type { MetricPair } from "effect/MetricPair"

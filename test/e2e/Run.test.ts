@@ -22,7 +22,10 @@ import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { describeWithShared } from "../support/Shared.js"
 import type { SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
-/** pycti's counters (opencti-protocol.md §11), which dashboards built for Python connectors read. */
+/**
+ * pycti's counters (docs/opencti-protocol.md, "Logging and metrics"), which dashboards built for Python connectors
+ * read.
+ */
 const PYCTI_COUNTERS = [
   "bundles_sent_total",
   "records_sent_total",
@@ -97,7 +100,8 @@ describeWithShared("run with OpenCTI (built binary, real RabbitMQ)", () => {
       expect(seriesValue(metrics, "records_sent_total")).toBeGreaterThanOrEqual(first!.expectations)
       expect(seriesValue(metrics, "errors_total")).toBe(0)
       expect(metrics).toMatch(/^state\{state="idle"\} [01]$/m)
-      // The connector's own counters (DESIGN §8): what it imported, and its SpyCloud requests.
+      // The connector's own counters (docs/opencti-protocol.md, "Logging and metrics"): what it imported, and its
+      // SpyCloud requests.
       expect(seriesValue(metrics, "spycloud_records_imported_total")).toBeGreaterThanOrEqual(spycloud.dataset.size)
       expect(seriesValue(metrics, "spycloud_incidents_total")).toBeGreaterThanOrEqual(spycloud.dataset.size)
       expect(seriesValue(metrics, "spycloud_observables_total")).toBeGreaterThan(0)

@@ -1,7 +1,8 @@
 /**
- * Fault injection, SpyCloud side (DESIGN §6.4, §7): the built binary against a stand-in that misbehaves.
- * Each test checks that nothing is lost: every valid record's incident arrives, or the pass stops with its
- * checkpoint before the unsent data and the next pass delivers the rest.
+ * Fault injection, SpyCloud side (docs/spycloud-api.md, "Errors and status codes" and "Retries and timeouts"): the
+ * built binary against a stand-in that misbehaves. Each test checks that nothing is lost: every valid record's
+ * incident arrives, or the pass stops with its checkpoint before the unsent data and the next pass delivers the
+ * rest.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { runBinary } from "../support/Binary.js"

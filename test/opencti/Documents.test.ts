@@ -1,21 +1,39 @@
-import { expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
+import { resolve } from "node:path"
 import * as Documents from "../../src/opencti/Documents.js"
 import { openCtiSchema, requestProblems, SCHEMA_VERSIONS } from "../support/opencti/OpenCtiSchemas.js"
-import { describeWithShared, sharedPath } from "../support/Shared.js"
+import { describeWithShared, REPO_ROOT } from "../support/Shared.js"
 
-/** The fenced GraphQL blocks of opencti-protocol.md Appendix A, keyed by op number. */
-const appendixDocuments = (): Map<string, string> => {
-  const text = readFileSync(sharedPath("docs", "opencti-protocol.md"), "utf8")
-  const appendix = text.slice(text.indexOf("## Appendix A."))
-  const found = new Map<string, string>()
-  for (const match of appendix.matchAll(/### Op (\d{2}) [^\n]*\n+```graphql\n([\s\S]*?)\n```/g)) {
-    found.set(match[1]!, match[2]!)
-  }
-  return found
+/**
+ * The fenced GraphQL blocks of docs/opencti-protocol.md, "GraphQL documents", in the order written, each under
+ * its `### Op NN` heading.
+ */
+const documentedOperations = (): Array<readonly [op: string, document: string]> => {
+  const text = readFileSync(resolve(REPO_ROOT, "docs/opencti-protocol.md"), "utf8")
+  const start = text.indexOf("\n## GraphQL documents\n")
+  expect(start, "docs/opencti-protocol.md has a \"## GraphQL documents\" section").toBeGreaterThanOrEqual(0)
+  const next = text.indexOf("\n## ", start + 1)
+  const section = text.slice(start, next === -1 ? undefined : next)
+  return Array.from(
+    section.matchAll(/^### Op (\d{2}) [^\n]*\n+```graphql\n([\s\S]*?)\n```$/gm),
+    (match) => [match[1]!, match[2]!] as const
+  )
 }
 
-/** Variables shaped as the connector sends them (the samples of opencti-protocol.md §14.1). */
+describe("OpenCTI GraphQL documents", () => {
+  it("are exactly the documents of docs/opencti-protocol.md, \"GraphQL documents\"", () => {
+    const documented = documentedOperations()
+    const ops = documented.map(([op]) => op)
+    expect(new Set(ops).size, `op numbers are unique: ${ops.join(", ")}`).toBe(ops.length)
+    expect([...ops].sort()).toEqual(Object.keys(Documents.DOCUMENTS).sort())
+    for (const [op, document] of documented) {
+      expect(Documents.DOCUMENTS[op as keyof typeof Documents.DOCUMENTS], `op ${op}`).toBe(document)
+    }
+  })
+})
+
+/** Variables shaped as the connector sends them (docs/opencti-protocol.md, "GraphQL documents", under each one). */
 const SAMPLE_VARIABLES: Record<string, Record<string, unknown>> = {
   "01": {},
   "02": {
@@ -51,14 +69,7 @@ const SAMPLE_VARIABLES: Record<string, Record<string, unknown>> = {
   "19": { connectorId: "c", bundle: "{\"type\":\"bundle\",\"id\":\"bundle--x\",\"objects\":[]}", work_id: null }
 }
 
-describeWithShared("OpenCTI GraphQL documents", () => {
-  it("are exactly the documents of opencti-protocol.md Appendix A", () => {
-    const appendix = appendixDocuments()
-    for (const [op, document] of Object.entries(Documents.DOCUMENTS)) {
-      expect(appendix.get(op), `op ${op}`).toBe(document)
-    }
-  })
-
+describeWithShared("OpenCTI GraphQL documents against the assembled schemas", () => {
   for (const version of SCHEMA_VERSIONS) {
     it(`validate against the assembled ${version} schema, with sample variables`, () => {
       const schema = openCtiSchema(version)

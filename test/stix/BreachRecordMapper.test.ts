@@ -15,7 +15,10 @@ const context = makeMappingContext({ connectorName: "SpyCloud", tlp: "amber+stri
 const AUTHOR = "identity--115e787b-4b83-59ef-b350-aeb7b1736c74"
 const MARKING = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
 
-/** An id from the canonical JSON written out by hand (stix-ids.md §1), independently of the mapper. */
+/**
+ * An id from the canonical JSON written out by hand (docs/stix-mapping.md, "The common rule"), independently of
+ * the mapper.
+ */
 const idOf = (type: string, canonicalJson: string) =>
   `${type}--${v5(canonicalJson, "00abedb4-aa42-466c-9c01-fed23315a9b7")}`
 
@@ -43,7 +46,7 @@ describe("mapBreachRecord", () => {
     const HOSTNAME = idOf("hostname", `{"value":"DESKTOP-QG09M33"}`)
     const DIRECTORY = idOf("directory", `{"path":"C:\\\\Users\\\\LENOVO\\\\Desktop\\\\Adobe Illustrator"}`)
     const FILE = idOf("file", `{"name":"Set-up.exe","parent_directory_ref":"${DIRECTORY}"}`)
-    // stix-ids.md §3 examples #1, #3/#4, #8, #7, #9, #13, #5, #6
+    // docs/stix-mapping.md, "Worked examples": #1, #3/#4, #8, #7, #9, #13, #5, #6
     const ACCOUNT = "user-account--bc11eaab-cfd6-5ad8-bf02-2386bf690e12"
     const EMAIL = "email-addr--002fb737-2294-5e72-b0bd-ade3ec5a5aaf"
     const URL = "url--bceb571b-f727-5d33-9b83-1572f100d2af"

@@ -1,4 +1,7 @@
-/** The accepted and rejected examples of stix-ids.md §5 (`validators.domain`), and our one deliberate difference. */
+/**
+ * What `validators.domain` 0.35 (the official connector's check) accepts and rejects, and our one deliberate
+ * difference (docs/stix-mapping.md, "Validation per type").
+ */
 import { describe, expect, it } from "@effect/vitest"
 import { asciiDomain, isValidDomain } from "../../src/stix/DomainName.js"
 

@@ -1,4 +1,7 @@
-/** `validators.email` examples from stix-ids.md §5, restricted to what STIX's `format: email` can hold. */
+/**
+ * What `validators.email` 0.35 (the official connector's check) accepts and rejects, restricted to what STIX's
+ * `format: email` can hold (docs/stix-mapping.md, "Validation per type").
+ */
 import { describe, expect, it } from "@effect/vitest"
 import { emailValue } from "../../src/stix/EmailAddress.js"
 

@@ -1,4 +1,7 @@
-/** What Python's `ipaddress.ip_address` accepts (stix-ids.md §5), which is what the official connector emits. */
+/**
+ * What Python's `ipaddress.ip_address` accepts, which is what the official connector emits (docs/stix-mapping.md,
+ * "Validation per type").
+ */
 import { describe, expect, it } from "@effect/vitest"
 import { ipVersion } from "../../src/stix/IpAddress.js"
 

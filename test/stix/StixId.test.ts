@@ -1,6 +1,6 @@
 /**
- * Every worked example of stix-ids.md §3 (computed there with stix2 3.0.2 and pycti 6.8.10), plus the
- * other pinned ids of that section and one standard id stored by OpenCTI itself.
+ * Every stix2/pycti vector of docs/stix-mapping.md, "Worked examples" (computed with stix2 3.0.2 and pycti
+ * 6.8.10), plus the other pinned ids of that section and one standard id stored by OpenCTI itself.
  */
 import { describe, expect, it } from "@effect/vitest"
 import canonicalize from "canonicalize"

@@ -1,6 +1,6 @@
 /**
- * Runs the built binary offline (DESIGN §5.4) against a SpyCloud stand-in: bundles into a temporary
- * directory, state in a file there. Helpers read back what it wrote.
+ * Runs the built binary offline (docs/opencti-protocol.md, "Offline mode") against a SpyCloud stand-in: bundles
+ * into a temporary directory, state in a file there. Helpers read back what it wrote.
  */
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"

@@ -1,6 +1,7 @@
 /**
- * The assembled OpenCTI schemas of ../shared/opencti (opencti-protocol.md §14.1), built once per process,
- * and a check that tells whether a document and its variables would be accepted by a platform.
+ * The assembled OpenCTI schemas of ../shared/opencti (docs/opencti-protocol.md, "How the documents are checked"),
+ * built once per process, and a check that tells whether a document and its variables would be accepted by a
+ * platform.
  */
 import {
   buildSchema,

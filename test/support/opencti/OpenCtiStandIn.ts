@@ -1,9 +1,9 @@
 /**
- * A local stand-in for an OpenCTI platform, for integration tests: an HTTP GraphQL server on 127.0.0.1
- * that validates every request against the assembled 6.8.10 and 6.9.17 schemas (an invalid one gets
- * HTTP 400, as Apollo answers, and is recorded so tests can assert that none happened), executes it
- * with graphql-js against the 6.8.10 schema and resolvers that behave like the platform
- * (opencti-protocol.md §3-§8), and declares the connector queues in the real RabbitMQ like the platform
+ * A local stand-in for an OpenCTI platform, for integration tests: an HTTP GraphQL server on 127.0.0.1 that
+ * validates every request against the assembled 6.8.10 and 6.9.17 schemas (an invalid one gets HTTP 400, as Apollo
+ * answers, and is recorded so tests can assert that none happened), executes it with graphql-js against the 6.8.10
+ * schema and resolvers that behave like the platform (docs/opencti-protocol.md, from "Start-up and registration"
+ * to "Sending bundles through the API"), and declares the connector queues in the real RabbitMQ like the platform
  * does. Everything is recorded for assertions.
  *
  *   const platform = await startOpenCtiStandIn()
@@ -200,7 +200,7 @@ export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): 
     return broker.channel
   }
 
-  /** P-RMQ `registerConnectorQueues`: exchanges, queues and bindings, asserted at registration and ping. */
+  /** The platform's `registerConnectorQueues`: exchanges, queues and bindings, asserted at registration and ping. */
   const declare = async (connector: ConnectorRecord) => {
     if (!declareQueues) return
     const channel = await brokerChannel()

@@ -1,6 +1,7 @@
 /**
- * Reads a connector's push queue the way OpenCTI's worker does (opencti-protocol.md §7.5): each message
- * is a JSON envelope whose `content` is a base64 STIX bundle; a bundle without objects is an error.
+ * Reads a connector's push queue the way OpenCTI's worker does (docs/opencti-protocol.md, "How the worker reads
+ * messages"): each message is a JSON envelope whose `content` is a base64 STIX bundle; a bundle without objects is
+ * an error.
  */
 import amqp, { type Channel } from "amqplib"
 import { LOCAL_AMQP_URL } from "./OpenCtiStandIn.js"

@@ -1,6 +1,7 @@
 /**
- * Misbehaviour the SpyCloud stand-in can be told to show: the failures of spycloud-api.md §1.6-1.8 and
- * a network that breaks. Faults apply to authenticated requests only (a wrong key always gets its 403).
+ * Misbehaviour the SpyCloud stand-in can be told to show: the failures of docs/spycloud-api.md ("Errors and status
+ * codes", "Throttling and quota", "Heavy queries and 504") and a network that breaks. Faults apply to
+ * authenticated requests only (a wrong key always gets its 403).
  */
 import { sequence as sequentialRandom } from "./SeededRandom.js"
 

@@ -1,9 +1,9 @@
 /**
- * Realistic breach records and catalog entries (field names, types and variety as in spycloud-api.md
- * §1.11 and §2.2): emails and names, plaintext and hashed passwords, infostealer fields (Windows paths,
- * IPv4 and IPv6 addresses, `|` in keyboard languages), card data now and then, masked `********` values,
- * fields no schema knows, and malformed records on request. Every value derives from the record's index
- * and the seed.
+ * Realistic breach records and catalog entries (field names, types and variety as in docs/spycloud-api.md, "The
+ * breach catalog" and "Breach record fields"): emails and names, plaintext and hashed passwords, infostealer
+ * fields (Windows paths, IPv4 and IPv6 addresses, `|` in keyboard languages), card data now and then, masked
+ * `********` values, fields no schema knows, and malformed records on request. Every value derives from the
+ * record's index and the seed.
  */
 import type { RecordInfo } from "./Dataset.js"
 import { sequence, unitAt } from "./SeededRandom.js"
@@ -167,7 +167,7 @@ export const buildRecord = (info: RecordInfo, seed: number): unknown => {
     }
   }
 
-  // With asset allow-listing SpyCloud masks what the key may not see (spycloud-api.md §1.10).
+  // With asset allow-listing SpyCloud masks what the key may not see (docs/spycloud-api.md, "Masked values").
   if (draw.unit() < 0.05) {
     record.email = MASK
     if (record.username !== undefined) record.username = MASK

@@ -1,8 +1,8 @@
 /**
- * A local SpyCloud Enterprise API for tests, the demo and the benchmark: an HTTP server with the
- * documented behaviour (spycloud-api.md §1): `X-API-KEY` check, the watchlist endpoint with its filters,
- * newest first, cursor pagination of 1000 records a page with expiring cursors, the catalog endpoint with
- * comma-separated ids, and injectable faults (`Faults.ts`).
+ * A local SpyCloud Enterprise API for tests, the demo and the benchmark: an HTTP server with the documented
+ * behaviour (docs/spycloud-api.md): `X-API-KEY` check, the watchlist endpoint with its filters, newest first,
+ * cursor pagination of 1000 records a page with expiring cursors, the catalog endpoint with comma-separated ids,
+ * and injectable faults (`Faults.ts`).
  *
  *   const standIn = await startSpycloudStandIn({ dataset: { records: 5000, days: 10 } })
  *   // standIn.baseUrl = "http://127.0.0.1:<port>/enterprise-v2/", standIn.apiKey
