@@ -258,8 +258,10 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         expect(proxy.connections()).toBe(2)
         const isAfter = (id: string) => id.includes("--next-")
         const drained = yield* Effect.promise(() =>
+          // Thousands of the interrupted send's messages come first: on a loaded machine, more than the default 10 s.
           drainPushQueue(`push_${env.CONNECTOR_ID}`, {
-            until: (messages) => messages.filter((m) => isAfter(m.bundle.objects[0].id)).length === 6
+            until: (messages) => messages.filter((m) => isAfter(m.bundle.objects[0].id)).length === 6,
+            timeoutMs: 60_000
           })
         )
         expect(drained.objects.filter((object) => isAfter(object.id))).toHaveLength(6)
