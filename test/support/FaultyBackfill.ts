@@ -5,7 +5,7 @@
  * wall times against a fault-free run.
  */
 import { runBinary } from "./Binary.js"
-import { expectedIncidents, missing, occurrences, offlineEnv, readBundles, tempDirectory } from "./OfflineRun.js"
+import { expectedIncidents, missing, occurrences, offlineEnv, readBundles, tempDirectory } from "./OfflineOutput.js"
 import type { DatasetOptions } from "./spycloud/Dataset.js"
 import type { FaultKind, Faults } from "./spycloud/Faults.js"
 import { type SpycloudStandIn, startSpycloudStandIn } from "./spycloud/SpycloudStandIn.js"
