@@ -51,6 +51,7 @@ export const convertPage = (
     }
     stats.records++
     stats.incidents++
+    stats.countSeverity(record.severity)
     stats.observables += mapped.observableCount
     stats.relationships += mapped.objects.length - 1 - mapped.observableCount
     for (const skipped of mapped.skipped) stats.skipValue(skipped.field.replace(/\[\d+\]$/, ""), skipped.reason)

@@ -11,6 +11,8 @@ export interface PassSummary {
   readonly bundles: number
   readonly skippedRecords: Readonly<Record<string, number>>
   readonly skippedValues: Readonly<Record<string, number>>
+  /** Records imported per severity code, undocumented codes included ("none" for records without one). */
+  readonly bySeverity: Readonly<Record<string, number>>
   readonly windows: number
   readonly splits: number
   readonly cursorRestarts: number
@@ -36,6 +38,7 @@ export class PassStats {
   currentWindow = ""
   readonly skippedRecords = new Map<string, number>()
   readonly skippedValues = new Map<string, number>()
+  readonly bySeverity = new Map<string, number>()
 
   constructor(readonly startedAt: number) {}
 
@@ -45,6 +48,10 @@ export class PassStats {
 
   skipValue(field: string, reason: string) {
     increment(this.skippedValues, `${field}: ${reason}`)
+  }
+
+  countSeverity(severity: number | undefined) {
+    increment(this.bySeverity, severity === undefined ? "none" : String(severity))
   }
 
   get skippedRecordCount() {
@@ -63,6 +70,7 @@ export class PassStats {
       bundles: this.bundles,
       skippedRecords: Object.fromEntries([...this.skippedRecords].sort()),
       skippedValues: Object.fromEntries([...this.skippedValues].sort()),
+      bySeverity: Object.fromEntries([...this.bySeverity].sort(bySeverityOrder)),
       windows: this.windows,
       splits: this.splits,
       cursorRestarts: this.cursorRestarts,
@@ -73,6 +81,10 @@ export class PassStats {
     }
   }
 }
+
+/** Numeric codes in ascending order, "none" last. */
+const bySeverityOrder = ([a]: [string, number], [b]: [string, number]) =>
+  a === "none" ? 1 : b === "none" ? -1 : Number(a) - Number(b)
 
 const total = (counts: Readonly<Record<string, number>>) => Object.values(counts).reduce((a, b) => a + b, 0)
 
@@ -87,6 +99,7 @@ export const summaryLine = (summary: PassSummary): string => {
     `${summary.incidents} incidents`,
     `${summary.observables} observables`,
     `${skipped} records skipped${skipped > 0 ? ` (${breakdown(summary.skippedRecords)})` : ""}`,
+    `records by severity (${Object.keys(summary.bySeverity).length > 0 ? breakdown(summary.bySeverity) : "none"})`,
     `${summary.windows} windows (${summary.splits} splits)`,
     `${summary.retries} retries`,
     `${summary.durationSeconds} s`,
@@ -108,6 +121,7 @@ export const summaryText = (summary: PassSummary): string => {
     `  values not imported  ${total(summary.skippedValues)}${
       total(summary.skippedValues) > 0 ? `  (${breakdown(summary.skippedValues)})` : ""
     }`,
+    `  by severity          ${Object.keys(summary.bySeverity).length > 0 ? breakdown(summary.bySeverity) : "-"}`,
     `  windows              ${summary.windows}  (${summary.splits} splits, ${summary.cursorRestarts} cursor restarts)`,
     `  SpyCloud retries     ${summary.retries}`,
     `  duration             ${summary.durationSeconds} s  (${summary.recordsPerSecond} records/s)`

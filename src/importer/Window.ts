@@ -25,7 +25,12 @@ export interface WindowSpec {
 export const describeWindow = (spec: WindowSpec) => {
   const days = spec.first === spec.last ? dayText(spec.first) : `${dayText(spec.first)}..${dayText(spec.last)}`
   const type = Option.match(spec.watchlistType, { onNone: () => "", onSome: (t) => ` ${t}` })
-  const severity = spec.severity.length > 0 ? ` severity ${spec.severity.join(",")}` : ""
+  // The query for every undocumented code lists about a hundred of them: name the range instead.
+  const severity = spec.severity.length === 0
+    ? ""
+    : spec.severity.length > 8
+    ? ` severity ${spec.severity.length} codes from ${Math.min(...spec.severity)} to ${Math.max(...spec.severity)}`
+    : ` severity ${spec.severity.join(",")}`
   return `${spec.field === "publish" ? "published" : "modified"} ${days}${type}${severity}`
 }
 

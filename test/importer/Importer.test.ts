@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Option, TestClock } from "effect"
 import * as Importer from "../../src/importer/Importer.js"
+import { OTHER_SEVERITIES } from "../../src/importer/WindowPlanner.js"
 import type { BreachQuery } from "../../src/spycloud/SpycloudClient.js"
 import { CursorExpired, Timeout, Unavailable } from "../../src/spycloud/SpycloudError.js"
 import { recordIncidentId } from "../../src/stix/StixId.js"
@@ -167,24 +168,48 @@ describe("Importer", () => {
       })
     }))
 
-  it.effect("splits a window that keeps timing out, then a single day by severity", () =>
+  it.effect("splits a window that keeps timing out, then a single day by severity, undocumented codes included", () =>
     Effect.gen(function*() {
       const heavyDay = "2026-11-10"
       const fault: PageFault = (query) => {
         const days = (Date.parse(untilOf(query)) - Date.parse(query.since)) / 86_400_000
-        if (query.severity.length !== 1 && days > 3) return new Timeout({ attempts: 6 })
-        if (covers(query, heavyDay) && query.severity.length !== 1) return new Timeout({ attempts: 6 })
+        if (query.severity.length === 0 && days > 3) return new Timeout({ attempts: 2 })
+        if (covers(query, heavyDay) && query.severity.length === 0) return new Timeout({ attempts: 2 })
         return undefined
       }
-      const run = pass({ fault })
+      const severities = { 2: 10, 5: 10, 20: 30, 25: 30, 26: 5, 30: 5, 15: 4, 27: 3, 40: 3 }
+      const run = pass({ fault, dataset: { severities } })
       const summary = Either.getOrThrow(yield* run.result)
       expect(summary.splits).toBeGreaterThan(2)
-      const bySeverity = run.client.queries.filter((q) => q.since === heavyDay && q.severity.length === 1)
-      expect(bySeverity.map((q) => q.severity[0])).toEqual([2, 5, 20, 25, 26, 30])
+      const bySeverity = run.client.queries.filter((q) => q.since === heavyDay && q.severity.length > 0)
+      expect(bySeverity.map((q) => q.severity)).toEqual([[2], [5], [20], [25], [26], [30], OTHER_SEVERITIES])
+      const unknownOnHeavyDay = run.dataset.documentIds({ since: heavyDay, until: heavyDay, severity: [15, 27, 40] })
+      expect(unknownOnHeavyDay.length).toBeGreaterThan(0)
       const counts = incidentCounts(run.sink.bundles)
       for (const id of expectedIncidents(run.dataset.documentIds({ since: run.dataset.startDate }))) {
         expect(counts.has(id)).toBe(true)
       }
+      // The summary and the work count records per severity, undocumented codes included.
+      for (const code of ["15", "27", "40"]) expect(summary.bySeverity[code]).toBeGreaterThan(0)
+      expect(Object.values(summary.bySeverity).reduce((a, b) => a + b, 0)).toBe(summary.records)
+      expect(run.works.calls.at(-1)!.message).toMatch(/records by severity \(2: \d+, 5: \d+, 15: \d+, 20: \d+/)
+    }))
+
+  it.effect("never moves the checkpoint past a day whose severity parts do not add up to the whole day", () =>
+    Effect.gen(function*() {
+      const heavyDay = "2026-11-10"
+      // The whole day's first page is read (so its hits are known), its next pages keep failing.
+      const fault: PageFault = (query, page) =>
+        covers(query, heavyDay) && query.severity.length === 0 && page > 1
+          ? new Unavailable({ attempts: 6, detail: "HTTP 503" })
+          : undefined
+      // Code 150 is beyond what the "every other code" query asks for.
+      const run = pass({ fault, pageSize: 10, dataset: { severities: { 20: 80, 25: 10, 150: 10 } } })
+      const failure = Either.getLeft(yield* run.result).pipe(Option.getOrThrow)
+      expect(failure.reason).toContain("published 2026-11-10")
+      expect(failure.reason).toContain("the whole day's query")
+      expect(Option.getOrThrow(run.state.current()).last_import_date).toBe("2026-11-10T00:00:00+00:00")
+      expect(run.state.history.every((state) => String(state.last_import_date).slice(0, 10) <= "2026-11-10")).toBe(true)
     }))
 
   it.effect("fails, naming the window, when even one severity of one day times out; the checkpoint stays before it", () =>

@@ -16,6 +16,7 @@ const SUMMARY: PassSummary = {
   bundles: 1,
   skippedRecords: {},
   skippedValues: {},
+  bySeverity: {},
   windows: 1,
   splits: 0,
   cursorRestarts: 0,

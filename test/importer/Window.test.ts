@@ -48,5 +48,9 @@ describe("Window", () => {
       })
     )
       .toBe("modified 2024-01-01")
+    const others = Array.from({ length: 100 }, (_, code) => code).filter((code) => code % 5 !== 0)
+    expect(describeWindow({ ...window, severity: others })).toBe(
+      "published 2024-01-01..2024-01-31 email severity 80 codes from 1 to 99"
+    )
   })
 })

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { resolve } from "node:path"
-import { REPO_ROOT } from "./Shared.js"
+import { REPO_ROOT } from "./SharedPaths.js"
 
 export const BINARY = resolve(REPO_ROOT, "dist/main.js")
 
