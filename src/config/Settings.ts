@@ -65,6 +65,14 @@ export const opencti = {
     schema: SecretText,
     description: "Extra HTTP headers for every OpenCTI call, as name:value;name2:value2.",
     origin: "pycti"
+  }),
+  retryTimeout: withDefault({
+    path: "opencti.retry_timeout",
+    schema: IsoDuration,
+    default: "PT5M",
+    description:
+      "How long a pass retries (with backoff) an OpenCTI API that is unreachable, e.g. restarting (refused, reset, HTTP 502/503), before it fails.",
+    origin: "ours"
   })
 }
 
@@ -240,6 +248,14 @@ export const mq = {
     default: "false",
     description: "Verify the broker's TLS certificate.",
     origin: "pycti"
+  }),
+  reconnectTimeout: withDefault({
+    path: "mq.reconnect_timeout",
+    schema: IsoDuration,
+    default: "PT5M",
+    description:
+      "How long a pass keeps reconnecting to a lost RabbitMQ (with backoff) and re-sending the unconfirmed messages before it fails.",
+    origin: "ours"
   })
 }
 

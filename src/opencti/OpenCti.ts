@@ -1,7 +1,8 @@
 /**
  * The OpenCTI side assembled from the configuration, for `run`, `once` and `check`:
  * - `layer`: the client and this process's registration (health check retried while the platform starts);
- *   the client registers again when the platform forgets the connector (`Reregistration.ts`);
+ *   the client registers again when the platform forgets the connector (`Reregistration.ts`); and the pass's
+ *   recovery notes that the sinks, the state and the works share;
  * - `sinkLayer`: the bundle sink CONNECTOR_QUEUE_PROTOCOL chooses (RabbitMQ or the API);
  * - `OpenCtiState.layer`, `OpenCtiWorkTracker.layer` and `ConnectorInfo.layer` complete the picture.
  */
@@ -12,13 +13,17 @@ import * as AmqpSink from "./AmqpSink.js"
 import * as ApiSink from "./ApiSink.js"
 import * as OpenCtiClient from "./OpenCtiClient.js"
 import type { OpenCtiError } from "./OpenCtiError.js"
+import * as Recoveries from "./Recoveries.js"
 import * as Registration from "./Registration.js"
 import * as Reregistration from "./Reregistration.js"
 
 export const layer = (
   startupRetry?: Schedule.Schedule<unknown>
 ): Layer.Layer<
-  OpenCtiClient.OpenCtiClient | Registration.OpenCtiRegistration | Reregistration.CurrentRegistration,
+  | OpenCtiClient.OpenCtiClient
+  | Registration.OpenCtiRegistration
+  | Reregistration.CurrentRegistration
+  | Recoveries.Recoveries,
   OpenCtiError,
   ConnectorConfig
 > =>
@@ -31,12 +36,12 @@ export const layer = (
       Context.add(Registration.OpenCtiRegistration, initial),
       Context.add(Reregistration.CurrentRegistration, renewing.current)
     )
-  })).pipe(Layer.provide(OpenCtiClient.layerConfig))
+  })).pipe(Layer.provide(OpenCtiClient.layerConfig), Layer.merge(Recoveries.layer))
 
 export const sinkLayer: Layer.Layer<
   BundleSink,
   never,
-  Registration.OpenCtiRegistration | OpenCtiClient.OpenCtiClient | ConnectorConfig
+  Registration.OpenCtiRegistration | OpenCtiClient.OpenCtiClient | ConnectorConfig | Recoveries.Recoveries
 > = Layer.unwrapEffect(
   Effect.map(ConnectorConfig, (settings) => settings.connector.queueProtocol === "api" ? ApiSink.layer : AmqpSink.layer)
 )

@@ -1,9 +1,10 @@
 /**
- * The OpenCTI GraphQL API, as the connector uses it (docs/opencti-protocol.md, "GraphQL over HTTP"): `POST
- * <OPENCTI_URL>/graphql` with `{query, variables}`, `Authorization: Bearer <token>`, the custom headers and a
- * User-Agent. Answers are decoded with Schema; a GraphQL error becomes a typed error carrying the platform's name
- * and message. Nothing here retries, except the start-up health check (`awaitPlatform`): callers decide, because
- * some mutations (addExpectations, stixBundlePush) must not be repeated blindly.
+ * The OpenCTI GraphQL API, as the connector uses it (docs/opencti-protocol.md, "GraphQL over HTTP"): `POST <OPENCTI_URL>/graphql`
+ * with `{query, variables}`, `Authorization: Bearer <token>`, the custom headers and a User-Agent. Answers
+ * are decoded with Schema; a GraphQL error becomes a typed error carrying the platform's name and message.
+ * Nothing here retries, except the start-up health check (`awaitPlatform`): callers decide (`ApiRetry.ts`),
+ * because some mutations (addExpectations) must not be repeated blindly; an unreachable platform says
+ * whether the request surely was not processed.
  */
 import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -116,6 +117,19 @@ const describeCause = (cause: unknown): string => {
   return parts.length > 0 ? parts.join(": ") : "transport error"
 }
 
+/** Transport errors raised before a request could reach the platform. */
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"])
+
+const neverSent = (cause: unknown): boolean => {
+  let current: unknown = cause
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "string" && NOT_SENT_CODES.has(code)) return true
+    current = (current as { cause?: unknown }).cause
+  }
+  return false
+}
+
 const AUTH_ERRORS = new Set(["AUTH_REQUIRED", "FORBIDDEN_ACCESS"])
 
 const UNKNOWN_CONNECTOR = /no connector found/i
@@ -143,8 +157,8 @@ export const make = (options: OpenCtiClientOptions): Effect.Effect<OpenCtiClient
     const pushTimeout = Duration.decode(options.pushTimeout ?? "300 seconds")
     const http = yield* HttpClient.HttpClient
 
-    const unreachable = (operation: string, reason: string) =>
-      new OpenCtiUnreachable({ url: shownEndpoint, operation, reason })
+    const unreachable = (operation: string, reason: string, unprocessed = false) =>
+      new OpenCtiUnreachable({ url: shownEndpoint, operation, reason, ...(unprocessed ? { unprocessed } : {}) })
 
     const failureOf = (operation: string, item: Answers.GraphqlErrorItem): OpenCtiError => {
       const code = errorCode(item)
@@ -183,8 +197,9 @@ export const make = (options: OpenCtiClientOptions): Effect.Effect<OpenCtiClient
           })
         }
         // A reverse proxy answers these while the platform is down or starting.
+        // 502 and 503 mean the request never reached a working platform; after a 504 it may still be running.
         if (response.status === 502 || response.status === 503 || response.status === 504) {
-          return yield* unreachable(operation, `HTTP ${response.status}`)
+          return yield* unreachable(operation, `HTTP ${response.status}`, response.status !== 504)
         }
         if (response.status !== 200) {
           return yield* new OpenCtiBadResponse({ operation, reason: `HTTP ${response.status}: ${truncate(text)}` })
@@ -222,7 +237,7 @@ export const make = (options: OpenCtiClientOptions): Effect.Effect<OpenCtiClient
         HttpClientRequest.bodyUnsafeJson({ query: request.document, variables: request.variables }),
         http.execute,
         Effect.mapError((error: HttpClientError) =>
-          unreachable(request.operation, describeCause(error.cause ?? error))
+          unreachable(request.operation, describeCause(error.cause ?? error), neverSent(error.cause ?? error))
         ),
         Effect.flatMap((response) => readAnswer(request.operation, request.field, request.schema, response)),
         Effect.timeoutFail({

@@ -11,6 +11,11 @@ export class OpenCtiUnreachable extends Data.TaggedError("OpenCtiUnreachable")<{
   /** The operation that was attempted (e.g. `healthCheck`). */
   readonly operation: string
   readonly reason: string
+  /**
+   * True when the platform certainly did not process the request (connection refused, unknown host, a
+   * proxy's 502/503), so that even a mutation that must not be applied twice can be sent again.
+   */
+  readonly unprocessed?: boolean
 }> {
   override get message() {
     return `OpenCTI API is not reachable at ${this.url} (${this.operation}): ${this.reason}; ` +
@@ -79,3 +84,7 @@ export type OpenCtiError =
 
 /** Failures worth retrying: the platform may come back (restart, proxy hiccup). */
 export const isTransient = (error: OpenCtiError): boolean => error._tag === "OpenCtiUnreachable"
+
+/** A failure after which the request surely was not applied (safe to repeat any mutation). */
+export const isUnprocessed = (error: OpenCtiError): boolean =>
+  error._tag === "OpenCtiUnreachable" && error.unprocessed === true

@@ -13,11 +13,14 @@
  */
 import canonicalize from "canonicalize"
 import { Context, Duration, Effect, Layer, Metric, Option, Ref, Schedule, type Scope } from "effect"
+import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import { ConnectorState, type ConnectorStateShape, type StateData, StateError } from "../importer/ConnectorState.js"
 import * as Metrics from "../telemetry/Metrics.js"
+import { retrySchedule, retryWhileUnreachable } from "./ApiRetry.js"
 import { ConnectorInfo, toConnectorInfoInput } from "./ConnectorInfo.js"
 import { OpenCtiClient } from "./OpenCtiClient.js"
 import { isTransient, type OpenCtiError } from "./OpenCtiError.js"
+import { Recoveries } from "./Recoveries.js"
 import { OpenCtiRegistration } from "./Registration.js"
 
 /** pycti's `get_state`: a non-empty JSON object, otherwise none (parse errors included). */
@@ -53,15 +56,14 @@ export interface OpenCtiStateOptions {
   /** Ping every `pingInterval` in the background (pycti: 40 s). Off in run-and-terminate mode, like pycti. */
   readonly background: boolean
   readonly pingInterval?: Duration.DurationInput
-  /** Retries of the forced ping of `set` while the platform is unreachable, before `set` fails. */
+  /**
+   * Retries of the forced ping of `set` while the platform is unreachable, before `set` fails (default:
+   * backoff for OPENCTI_RETRY_TIMEOUT, so that a checkpoint outlives a platform restart).
+   */
   readonly forcePingRetry?: Schedule.Schedule<unknown>
 }
 
 export const DEFAULT_PING_INTERVAL = Duration.seconds(40)
-export const DEFAULT_FORCE_PING_RETRY: Schedule.Schedule<unknown> = Schedule.exponential("1 second").pipe(
-  Schedule.intersect(Schedule.recurs(4))
-)
-
 const RESET_REASON = "the state was reset on the OpenCTI platform; the next pass starts from the beginning"
 
 export const make = (
@@ -69,12 +71,14 @@ export const make = (
 ): Effect.Effect<
   { readonly state: ConnectorStateShape; readonly ping: PlatformPingShape },
   never,
-  OpenCtiClient | OpenCtiRegistration | ConnectorInfo | Scope.Scope
+  OpenCtiClient | OpenCtiRegistration | ConnectorInfo | ConnectorConfig | Recoveries | Scope.Scope
 > =>
   Effect.gen(function*() {
     const client = yield* OpenCtiClient
     const registration = yield* OpenCtiRegistration
     const info = yield* ConnectorInfo
+    const settings = yield* ConnectorConfig
+    const recoveries = yield* Recoveries
     const current = yield* Ref.make(parseState(registration.connectorState))
     // Bumped at every remote reset; `set` refuses to write a state read before the latest reset.
     const resets = yield* Ref.make(0)
@@ -108,8 +112,11 @@ export const make = (
       lock.withPermits(1)
     )
 
-    const forcedPing = pingOnce.pipe(
-      Effect.retry({ schedule: options.forcePingRetry ?? DEFAULT_FORCE_PING_RETRY, while: isTransient }),
+    const forcedPing = retryWhileUnreachable("pingConnector", pingOnce, {
+      schedule: options.forcePingRetry ?? retrySchedule(settings.opencti.retryTimeout),
+      recoveries,
+      retryable: isTransient
+    }).pipe(
       Effect.tapError(() => Metric.increment(Metrics.errors)),
       Effect.mapError((cause) =>
         new StateError({ reason: `cannot send the state to OpenCTI: ${cause.message}`, cause })
@@ -148,7 +155,11 @@ export const make = (
 /** ConnectorState and PlatformPing on the platform, with the background ping while the layer lives. */
 export const layer = (
   options: OpenCtiStateOptions
-): Layer.Layer<ConnectorState | PlatformPing, never, OpenCtiClient | OpenCtiRegistration | ConnectorInfo> =>
+): Layer.Layer<
+  ConnectorState | PlatformPing,
+  never,
+  OpenCtiClient | OpenCtiRegistration | ConnectorInfo | ConnectorConfig | Recoveries
+> =>
   Layer.scopedContext(
     Effect.map(
       make(options),

@@ -49,6 +49,7 @@ const CASES: ReadonlyArray<readonly [path: string, yaml: unknown, env: string, f
   ["opencti.ssl_verify", true, "/etc/ssl/ca.pem", true, "/etc/ssl/ca.pem"],
   ["opencti.json_logging", false, "True", false, true],
   ["opencti.custom_headers", "x-a:1", "x-b:2;x-c:3", "x-a:1", "x-b:2;x-c:3"],
+  ["opencti.retry_timeout", "PT1M", "PT30S", "PT1M", "PT30S"],
   ["connector.id", "id-yaml", "id-env", "id-yaml", "id-env"],
   ["connector.name", "SpyCloud Y", "SpyCloud E", "SpyCloud Y", "SpyCloud E"],
   ["connector.type", "EXTERNAL_IMPORT", "external_import", "EXTERNAL_IMPORT", "EXTERNAL_IMPORT"],
@@ -78,6 +79,7 @@ const CASES: ReadonlyArray<readonly [path: string, yaml: unknown, env: string, f
   ["mq.use_ssl_key", "/key-y.pem", "/key-e.pem", "/key-y.pem", "/key-e.pem"],
   ["mq.use_ssl_passphrase", "phrase-y", "phrase-e", "phrase-y", "phrase-e"],
   ["mq.use_ssl_reject_unauthorized", true, "false", true, false],
+  ["mq.reconnect_timeout", "PT2M", "PT10S", "PT2M", "PT10S"],
   [
     "spycloud.api_base_url",
     "https://y.example/enterprise-v2",
@@ -158,6 +160,8 @@ describe("ConnectorConfig", () => {
       expect(settings.connector.queueProtocol).toBe("amqp")
       expect(settings.connector.sendToDirectoryRetention).toBe(7)
       expect(settings.connector.metricsPort).toBe(9095)
+      expect(Duration.toMillis(settings.mq.reconnectTimeout)).toBe(300_000)
+      expect(Duration.toMillis(settings.opencti.retryTimeout)).toBe(300_000)
       expect(settings.opencti.jsonLogging).toBe(true)
       expect(settings.opencti.sslVerify).toBe(false)
       expect(settings.spycloud.apiBaseUrl).toBe("https://api.spycloud.io/enterprise-v2/")

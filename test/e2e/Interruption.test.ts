@@ -1,10 +1,12 @@
 /**
  * RabbitMQ lost in the middle of a pass (the built binary, its connection through a TCP proxy that the
- * test cuts; the shared broker itself keeps running): either the pass completes after reconnecting, or it
- * fails in error without advancing the state past what the broker confirmed, and the next pass delivers
- * the rest.
+ * test cuts and refuses; the shared broker itself keeps running): the pass reconnects, re-sends what the
+ * broker had not confirmed and completes, and its work says so; only when the broker stays away longer
+ * than MQ_RECONNECT_TIMEOUT does the pass fail, without advancing the state past what the broker
+ * confirmed, and the next pass delivers the rest.
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from "@effect/vitest"
+import { startBinary, waitForOutput } from "../support/Binary.js"
 import {
   connectorEnv,
   expectConsistentStix,
@@ -63,19 +65,95 @@ describeWithShared("RabbitMQ connection lost during once (built binary, real Rab
     return remove
   }
 
-  it("cut in the middle of a publish: the pass fails in error, the state keeps only confirmed windows; the next pass delivers the rest", async () => {
+  it("cut in the middle of a publish: the pass reconnects, re-sends the unconfirmed messages and completes; the work says so", async () => {
     const env = envThroughProxy()
     const id = env.CONNECTOR_ID
-    const queue = `push_${id}`
-    // After the first window, the next bytes the connector sends (a bundle being published) are lost.
     const disarm = atFirstCheckpoint(id, () => proxy.cutOnNextData())
-    const failed = await runToEnd(["once"], env).finally(disarm)
+    const before = newestDayCheckpoint()
+    const result = await runToEnd(["once"], env).finally(disarm)
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stderr).toContain("RabbitMQ connection recovered")
+    const [work, ...others] = worksOf(platform, id)
+    expect(others).toEqual([])
+    expect(work).toMatchObject({ processed: true, errors: [] })
+    expect(work!.messages).toHaveLength(1)
+    expect(work!.messages[0]).toMatch(
+      /; recovered: RabbitMQ connection lost \(connection lost while publishing \(.+\)\), reconnected after \d+\.\d s, resent \d+ unconfirmed messages? of 1 bundle$/
+    )
+    expect([before, newestDayCheckpoint()]).toContain(platformState(platform, id)!.last_import_date)
+    // Every record arrived in one pass (re-sent messages may be there twice: same ids, upserts).
+    const wanted = expectedIncidents(spycloud.dataset)
+    const seen = new Set<string>()
+    const drained = await drainPushQueue(`push_${id}`, {
+      until: (messages) => {
+        const last = messages.at(-1)
+        if (last !== undefined && wanted.has(last.bundle.objects[0].id)) seen.add(last.bundle.objects[0].id)
+        return seen.size === wanted.size
+      },
+      timeoutMs: 30_000
+    })
+    expect(incidentIds(drained.objects)).toEqual(wanted)
+    expectConsistentStix(drained.objects)
+  })
+
+  it("run: RabbitMQ unavailable for 10 s mid-pass; the pass waits, reconnects and completes without a restart", async () => {
+    const env: Record<string, string> = { ...envThroughProxy(), CONNECTOR_DURATION_PERIOD: "PT1H" }
+    const id = env.CONNECTOR_ID
+    const running = startBinary(["run"], { env })
+    let back: NodeJS.Timeout | undefined
+    // After the first window: connections dropped, new ones refused for 10 s (a broker restart).
+    const disarm = atFirstCheckpoint(id, () => {
+      proxy.refuse(true)
+      proxy.cut()
+      back = setTimeout(() => proxy.refuse(false), 10_000)
+    })
+    try {
+      await waitForOutput(running, (stderr) => stderr.includes("Pass finished"), 90_000)
+      const pid = running.child.pid
+      expect(running.child.exitCode).toBe(null)
+      expect(running.stderr()).not.toContain("Pass failed")
+      expect(running.stderr()).toContain("RabbitMQ unavailable; reconnecting and re-sending unconfirmed messages")
+      // The log line comes first, then the work is closed.
+      await waitForOutput(running, () => worksOf(platform, id)[0]?.processed === true)
+      const [work, ...others] = worksOf(platform, id)
+      expect(others).toEqual([])
+      expect(work!.errors).toEqual([])
+      expect(work!.messages[0]).toMatch(
+        /; recovered: RabbitMQ connection lost \(.+\), reconnected after (9|[1-5]\d)\.\d s, resent (nothing|\d+ unconfirmed messages? of 1 bundle)$/
+      )
+      const drained = await drainPushQueue(`push_${id}`, { expected: work!.expectations })
+      expect(incidentIds(drained.objects)).toEqual(expectedIncidents(spycloud.dataset))
+      expect(running.child.pid).toBe(pid)
+    } finally {
+      disarm()
+      clearTimeout(back)
+      proxy.refuse(false)
+      running.child.kill("SIGTERM")
+    }
+    const ended = await running.done
+    expect(ended.code, ended.stderr).toBe(0)
+  })
+
+  it("away longer than MQ_RECONNECT_TIMEOUT: the pass fails in error, the state keeps only confirmed windows; the next pass delivers the rest", async () => {
+    const env: Record<string, string> = { ...envThroughProxy(), MQ_RECONNECT_TIMEOUT: "PT3S" }
+    const id = env.CONNECTOR_ID
+    const queue = `push_${id}`
+    const disarm = atFirstCheckpoint(id, () => {
+      proxy.refuse(true)
+      proxy.cut()
+    })
+    const failed = await runToEnd(["once"], env).finally(() => {
+      disarm()
+      proxy.refuse(false)
+    })
     expect(failed.code, failed.stderr).toBe(1)
-    expect(failed.stderr).toMatch(/once failed: window .*RabbitMQ connection lost while publishing/)
+    expect(failed.stderr).toMatch(
+      /once failed: window .*RabbitMQ unavailable for \d+\.\d s, longer than MQ_RECONNECT_TIMEOUT allows \(3s\)/
+    )
     const [work] = worksOf(platform, id)
     expect(work!.messages).toEqual([])
     expect(work!.errors).toHaveLength(1)
-    expect(work!.errors[0]).toMatch(/^Pass failed: window .*RabbitMQ connection lost/)
+    expect(work!.errors[0]).toMatch(/^Pass failed: window .*RabbitMQ unavailable/)
 
     // The checkpoint moved past the first window only, and everything before it is in the queue.
     const checkpoint = platformState(platform, id)!.last_import_date as string

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Schedule, type Scope } from "effect"
+import { Cause, Effect, Exit, Fiber, Layer, Logger, LogLevel, Metric, Option, Schedule, type Scope } from "effect"
 import { BundleSink, type SinkError } from "../../src/importer/BundleSink.js"
 import { ConnectorState } from "../../src/importer/ConnectorState.js"
 import { WorkTracker } from "../../src/importer/WorkTracker.js"
@@ -10,6 +10,8 @@ import * as ConnectorInfo from "../../src/opencti/ConnectorInfo.js"
 import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import * as OpenCtiState from "../../src/opencti/OpenCtiState.js"
 import * as OpenCtiWorkTracker from "../../src/opencti/OpenCtiWorkTracker.js"
+import * as Recoveries from "../../src/opencti/Recoveries.js"
+import * as RecoveryMetrics from "../../src/opencti/RecoveryMetrics.js"
 import * as RegistrationModule from "../../src/opencti/Registration.js"
 import type { StixBundle, StixObject } from "../../src/stix/StixObject.js"
 import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
@@ -106,6 +108,7 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         ).pipe(
           Layer.provideMerge(RegistrationModule.layer(Schedule.spaced("10 millis"))),
           Layer.provideMerge(OpenCtiClient.layerConfig),
+          Layer.provideMerge(Recoveries.layer),
           Layer.provide(configLayer(env))
         )
         const first = breachBundle(40, "a")
@@ -166,6 +169,7 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         const layer = AmqpSink.layer.pipe(
           Layer.provideMerge(RegistrationModule.layer(Schedule.spaced("10 millis"))),
           Layer.provideMerge(OpenCtiClient.layerConfig),
+          Layer.provideMerge(Recoveries.layer),
           Layer.provide(configLayer(env))
         )
         yield* Effect.flatMap(BundleSink, (sink) => sink.send(breachBundle(2), Option.none())).pipe(
@@ -182,37 +186,79 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
       }
     }))
 
-  it.live("a connection cut mid-publish fails the send; the next send reconnects and delivers everything", () =>
+  it.live("a connection cut mid-publish: the send reconnects, re-sends the unconfirmed messages and succeeds", () =>
     Effect.gen(function*() {
       const env = openCtiEnv(platform)
       const { client, registration } = yield* register(env)
       const proxy = yield* Effect.promise(() => startTcpProxy({ host: "127.0.0.1", port: 5672 }))
       yield* Effect.gen(function*() {
-        const sink = yield* sinkFor(env, registration, client, proxy)
-        const large = breachBundle(5000, "cut")
-        const sending = yield* Effect.fork(Effect.exit(sink.send(large, Option.none())))
-        // Cut once part of the bundle (about 8 MB on the wire) went through.
-        while (proxy.bytesUp() < 1_000_000) yield* Effect.sleep("2 millis")
+        const recoveries = yield* Recoveries.make
+        const reconnectionsBefore = yield* Metric.value(RecoveryMetrics.rabbitmqReconnections)
+        const sink = yield* sinkFor(env, registration, client, proxy, { recoveries })
+        const large = breachBundle(3000, "cut")
+        const sending = yield* Effect.fork(sink.send(large, Option.none()))
+        // Cut once most of the bundle (about 5 MB on the wire) went through, so that some are confirmed.
+        while (proxy.bytesUp() < 4_000_000) yield* Effect.sleep("2 millis")
         proxy.cut()
-        const error = sinkErrorOf(yield* Fiber.join(sending))
-        expect(error.sink).toBe("amqp")
-        expect(error.reason).toContain("connection lost")
-
-        const retry = breachBundle(30, "after")
-        yield* sink.send(retry, Option.none())
+        yield* Fiber.join(sending)
         expect(proxy.connections()).toBe(2)
-        // Part of the failed bundle may have reached the queue (the engine re-sends the window; ids are
-        // deterministic). Every message of the successful send must be there.
-        const isRetry = (id: string) => id.includes("--after-")
-        const retryCount = retry.objects.filter((object) => isRetry(object.id)).length
+        const reconnections = yield* Metric.value(RecoveryMetrics.rabbitmqReconnections)
+        expect(reconnections.count - reconnectionsBefore.count).toBe(1)
+        const [note, ...others] = yield* recoveries.take
+        expect(others).toEqual([])
+        expect(note).toMatch(
+          /^RabbitMQ connection lost \(connection lost while publishing \(.+\)\), reconnected after \d+\.\d s, resent \d+ unconfirmed messages of 1 bundle$/
+        )
+        const resent = Number(/resent (\d+)/.exec(note!)![1])
+        expect(resent).toBeGreaterThan(0)
+        expect(resent).toBeLessThan(large.objects.length)
+        // Every message of the bundle is in the queue; a few may be there twice (the same ids: upserts).
+        const wanted = new Set(large.objects.map((object) => object.id))
+        const seen = new Set<string>()
         const drained = yield* Effect.promise(() =>
           drainPushQueue(`push_${env.CONNECTOR_ID}`, {
-            until: (messages) => messages.filter((m) => isRetry(m.bundle.objects[0].id)).length === retryCount
+            until: (messages) => {
+              const last = messages.at(-1)
+              if (last !== undefined) seen.add(last.bundle.objects[0].id)
+              return seen.size === wanted.size
+            },
+            timeoutMs: 30_000
           })
         )
-        expect(drained.objects.filter((object) => isRetry(object.id)).map((object) => object.id).sort()).toEqual(
-          retry.objects.filter((object) => isRetry(object.id)).map((object) => object.id).sort()
+        const got = new Set(drained.objects.map((object) => object.id))
+        expect([...wanted].filter((id) => !got.has(id))).toEqual([])
+        expect(got.size).toBe(wanted.size)
+        expect(drained.messages.length).toBeLessThanOrEqual(large.objects.length + resent)
+      }).pipe(Effect.scoped, Effect.ensuring(Effect.promise(() => proxy.close())), Effect.provide(quiet))
+    }))
+
+  it.live("a broker down for 2 s during a send: the send waits, reconnects and succeeds", () =>
+    Effect.gen(function*() {
+      const env = openCtiEnv(platform)
+      const { client, registration } = yield* register(env)
+      const proxy = yield* Effect.promise(() => startTcpProxy({ host: "127.0.0.1", port: 5672 }))
+      yield* Effect.gen(function*() {
+        const recoveries = yield* Recoveries.make
+        const sink = yield* sinkFor(env, registration, client, proxy, {
+          recoveries,
+          reconnect: AmqpSink.reconnectSchedule("30 seconds")
+        })
+        yield* sink.send(breachBundle(1, "up"), Option.none())
+        proxy.refuse(true)
+        proxy.cut()
+        const back = setTimeout(() => proxy.refuse(false), 2000)
+        const startedAt = Date.now()
+        yield* sink.send(breachBundle(2, "down"), Option.none()).pipe(
+          Effect.ensuring(Effect.sync(() => clearTimeout(back)))
         )
+        expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1900)
+        const [note] = yield* recoveries.take
+        expect(note).toMatch(
+          /^RabbitMQ connection lost \(.+\), reconnected after [2-9]\.\d s, resent (nothing|8 unconfirmed messages of 1 bundle)$/
+        )
+        const drained = yield* Effect.promise(() => drainPushQueue(`push_${env.CONNECTOR_ID}`, { expected: 5 + 8 }))
+        expect(drained.objects.filter((object) => object.type === "incident").map((object) => object.id).sort())
+          .toEqual(["incident--down-0", "incident--down-1", "incident--up-0"])
       }).pipe(Effect.scoped, Effect.ensuring(Effect.promise(() => proxy.close())), Effect.provide(quiet))
     }))
 
@@ -227,10 +273,12 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         yield* sink.send(up, Option.none())
         proxy.refuse(true)
         proxy.cut()
-        // The first send may still find the dead connection (it fails either way); the next must reconnect.
+        // Every send tries to reconnect for its budget, then fails saying why.
         sinkErrorOf(yield* Effect.exit(sink.send(breachBundle(1, "down"), Option.none())))
         const down = sinkErrorOf(yield* Effect.exit(sink.send(breachBundle(1, "down"), Option.none())))
+        expect(down.reason).toMatch(/^RabbitMQ unavailable for \d+\.\d s, longer than MQ_RECONNECT_TIMEOUT allows/)
         expect(down.reason).toMatch(/cannot connect to RabbitMQ at amqp:\/\/guest@127\.0\.0\.1:\d+\/%2F/)
+        expect(down.reason).toContain("5 of the bundle's 5 messages unconfirmed")
         expect(down.message).not.toContain("guest:guest")
         proxy.refuse(false)
         const back = breachBundle(1, "back")
@@ -324,6 +372,7 @@ describeWithShared("AmqpSink when the broker refuses messages", () => {
         const layer = AmqpSink.layer.pipe(
           Layer.provideMerge(RegistrationModule.layer(Schedule.spaced("10 millis"))),
           Layer.provideMerge(OpenCtiClient.layerConfig),
+          Layer.provideMerge(Recoveries.layer),
           Layer.provide(configLayer(env))
         )
         const exit = yield* Effect.flatMap(BundleSink, (sink) => Effect.exit(sink.send(breachBundle(3), Option.none())))

@@ -3,6 +3,7 @@ import { Effect, Layer, Option, Schedule } from "effect"
 import { BundleSink } from "../../src/importer/BundleSink.js"
 import * as ApiSink from "../../src/opencti/ApiSink.js"
 import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
+import * as Recoveries from "../../src/opencti/Recoveries.js"
 import * as Registration from "../../src/opencti/Registration.js"
 import type { StixBundle } from "../../src/stix/StixObject.js"
 import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
@@ -35,6 +36,7 @@ describeWithShared("ApiSink against the OpenCTI stand-in", () => {
       const layer = ApiSink.layer.pipe(
         Layer.provideMerge(Registration.layer(Schedule.spaced("10 millis"))),
         Layer.provideMerge(OpenCtiClient.layerConfig),
+        Layer.provideMerge(Recoveries.layer),
         Layer.provide(configLayer(env))
       )
       yield* Effect.gen(function*() {

@@ -6,6 +6,7 @@ import * as ConnectorInfo from "../../src/opencti/ConnectorInfo.js"
 import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import { OpenCtiUnreachable } from "../../src/opencti/OpenCtiError.js"
 import * as OpenCtiState from "../../src/opencti/OpenCtiState.js"
+import * as Recoveries from "../../src/opencti/Recoveries.js"
 import * as RegistrationModule from "../../src/opencti/Registration.js"
 import * as Metrics from "../../src/telemetry/Metrics.js"
 import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
@@ -61,6 +62,8 @@ const stateLayer = (
     Layer.provideMerge(ConnectorInfo.layer({ queueThreshold: 250, runAndTerminate: false })),
     Layer.provide(Layer.succeed(OpenCtiClient.OpenCtiClient, fake.client)),
     Layer.provide(Layer.succeed(RegistrationModule.OpenCtiRegistration, registrationWith(fake.platform.stored))),
+    Layer.provide(Recoveries.layer),
+    Layer.provide(configLayer(openCtiEnv({ url: "http://127.0.0.1:1", token: "unused" }))),
     Layer.provideMerge(Logger.add(Logger.make(({ message }) => logs.push(String(message)))))
   )
 
@@ -281,6 +284,7 @@ describeWithShared("OpenCtiState against the OpenCTI stand-in", () => {
         Layer.provideMerge(ConnectorInfo.layer({ queueThreshold: 500, runAndTerminate: false })),
         Layer.provideMerge(RegistrationModule.layer(Schedule.spaced("10 millis"))),
         Layer.provideMerge(OpenCtiClient.layerConfig),
+        Layer.provideMerge(Recoveries.layer),
         Layer.provide(configLayer(env))
       )
       yield* Effect.scoped(Effect.gen(function*() {

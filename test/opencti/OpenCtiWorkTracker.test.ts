@@ -3,6 +3,7 @@ import { Effect, Layer, Option, Schedule } from "effect"
 import { WorkTracker } from "../../src/importer/WorkTracker.js"
 import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import * as OpenCtiWorkTracker from "../../src/opencti/OpenCtiWorkTracker.js"
+import * as Recoveries from "../../src/opencti/Recoveries.js"
 import * as Registration from "../../src/opencti/Registration.js"
 import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
 import { configLayer, openCtiEnv } from "../support/opencti/TestSettings.js"
@@ -24,6 +25,7 @@ describeWithShared("OpenCtiWorkTracker against the OpenCTI stand-in", () => {
         OpenCtiWorkTracker.layer.pipe(
           Layer.provideMerge(Registration.layer(Schedule.spaced("10 millis"))),
           Layer.provideMerge(OpenCtiClient.layerConfig),
+          Layer.provideMerge(Recoveries.layer),
           Layer.provide(configLayer(env))
         )
       )

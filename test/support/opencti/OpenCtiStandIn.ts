@@ -132,6 +132,11 @@ export interface OpenCtiStandIn {
   /** All requests fail from now on (true) or are served again (false). */
   readonly setUnavailable: (unavailable: boolean, mode?: "503" | "reset") => void
   /** Stops the server and deletes the queues and declarations it made. */
+  /**
+   * A platform restart: every open connection is dropped and new ones are refused for `downMs`, then the
+   * stand-in listens again on the same port, with the same connectors, works and states.
+   */
+  readonly restart: (downMs: number) => Promise<void>
   readonly close: () => Promise<void>
 }
 
@@ -535,6 +540,13 @@ export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): 
     },
     setUnavailable: (unavailable, mode = "503") => {
       failures = { remaining: 0, forever: unavailable, mode }
+    },
+    restart: async (downMs) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const socket of sockets) socket.destroy()
+      await closed
+      await new Promise((resolve) => setTimeout(resolve, downMs))
+      await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve))
     },
     close: async () => {
       for (const socket of sockets) socket.destroy()
