@@ -7,6 +7,7 @@
 import { Effect, Layer, Metric, Option, Schedule } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import { WorkError, WorkTracker, type WorkTrackerShape } from "../importer/WorkTracker.js"
+import { scrubSecrets } from "../lib/SecretScrubber.js"
 import * as Metrics from "../telemetry/Metrics.js"
 import { OpenCtiClient, type OpenCtiClientShape } from "./OpenCtiClient.js"
 import { isTransient } from "./OpenCtiError.js"
@@ -35,7 +36,8 @@ export const make = (
       Option.match(workId, {
         onNone: () => Effect.void,
         onSome: (id) =>
-          client.workToProcessed(id, message, inError).pipe(
+          // The message is shown to every analyst on the platform: no secret, whatever the error quoted.
+          client.workToProcessed(id, scrubSecrets(message), inError).pipe(
             Effect.retry(retry),
             Effect.catchAll((error) =>
               Metric.increment(Metrics.errors).pipe(

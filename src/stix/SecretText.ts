@@ -1,5 +1,5 @@
 /**
- * Credentials inside free text: a URL's `user:password@`, query or fragment parameters named like secrets
+ * Credentials inside free text: the password of a URL's `user:password@`, query or fragment parameters named like secrets
  * (`?password=…`, `&token=…`, `#access_token=…`), `Authorization`-style schemes (`Bearer …`, `Basic …`) and
  * JSON Web Tokens. They are replaced by `REDACTED`; everything else stays as it is, so text without any of
  * them comes back unchanged (and an observable built from it keeps its id).
@@ -8,8 +8,11 @@ import { isSensitiveField } from "./SensitiveFields.js"
 
 export const REDACTED = "REDACTED"
 
-/** `scheme://user:pass@` (the user-info part of an authority; an `android://` one is an app's key hash). */
-const URL_USERINFO = /\b(?!android:\/\/)([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi
+/**
+ * The password of `scheme://user:password@` (a user name alone stays: it names, it does not unlock; an
+ * `android://` user-info is an app's key hash).
+ */
+const URL_USERINFO = /\b(?!android:\/\/)([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:)[^\s/?#@]*@/gi
 /** `name=value` after the start of a query, a fragment, a separator or a space. */
 const PARAMETER = /(^|[?&;#\s,])([^=\s?&;#,]{1,100})=([^&;#\s,]*)/g
 const AUTH_SCHEME = /\b(bearer|basic|digest|token|apikey|api-key|negotiate)(\s+|=|:\s*)[a-z0-9\-._~+/]{8,}=*/gi

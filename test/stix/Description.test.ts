@@ -176,7 +176,7 @@ describe("describeRecord", () => {
       for (const value of values) expect(text).not.toContain(value)
       expect(text).toContain(`{"note":"kept","password":"REDACTED","deeper":[{"cc_number":"REDACTED"}]}`)
       expect(text).toContain(`{"cc_number":"REDACTED","holder":"Zoe"}`)
-      expect(text).toContain("https://REDACTED@login.example.com/cb?id=1&token=REDACTED")
+      expect(text).toContain("https://zoe:REDACTED@login.example.com/cb?id=1&token=REDACTED")
       expect(text).toContain("Bearer REDACTED")
     })
 

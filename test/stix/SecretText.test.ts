@@ -3,7 +3,7 @@ import { holdsCredentials, redactCredentials } from "../../src/stix/SecretText.j
 
 describe("redactCredentials", () => {
   it.each([
-    ["see https://bob:Hunter2x@example.com/login now", "see https://REDACTED@example.com/login now", "Hunter2x"],
+    ["see https://bob:Hunter2x@example.com/login now", "see https://bob:REDACTED@example.com/login now", "Hunter2x"],
     ["https://example.com/cb?password=Pw0rd9&id=7", "https://example.com/cb?password=REDACTED&id=7", "Pw0rd9"],
     ["https://example.com/cb?id=7&token=T0k3n", "https://example.com/cb?id=7&token=REDACTED", "T0k3n"],
     ["https://example.com/#access_token=At0k&state=s", "https://example.com/#access_token=REDACTED&state=s", "At0k"],
