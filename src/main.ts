@@ -8,8 +8,11 @@ import { createRequire } from "node:module"
 import { makeCli } from "./cli/Cli.js"
 import { CommandFailed, ExitCode } from "./cli/CommandFailed.js"
 import { limitHeapGrowth } from "./lib/HeapGrowth.js"
+import { scrubProcessOutput } from "./lib/SecretScrubber.js"
 
 limitHeapGrowth(process.execArgv, process.env.NODE_OPTIONS)
+// Before anything can print: no secret the connector learns reaches stdout or stderr by any path.
+scrubProcessOutput()
 
 const { version } = createRequire(import.meta.url)("../package.json") as { version: string }
 

@@ -4,6 +4,7 @@ import type { Settings } from "../config/ConnectorConfig.js"
 import { toIsoDuration } from "../config/IsoDuration.js"
 import type { Setting } from "../config/Setting.js"
 import { SETTINGS } from "../config/Settings.js"
+import { redactCredentials } from "../stix/SecretText.js"
 
 const show = (value: unknown): string => {
   if (Option.isOption(value)) return Option.match(value, { onNone: () => "(not set)", onSome: show })
@@ -11,7 +12,8 @@ const show = (value: unknown): string => {
   if (Duration.isDuration(value)) return toIsoDuration(value)
   if (DateTime.isDateTime(value)) return DateTime.formatIso(value)
   if (Array.isArray(value)) return value.length === 0 ? "(all)" : value.join(",")
-  return String(value)
+  // A URL's `user:password@` or `?token=` is a secret too, whatever setting holds it.
+  return redactCredentials(String(value))
 }
 
 export interface SettingRow {

@@ -15,6 +15,17 @@ export class ConfigSource extends Context.Tag("connector/ConfigSource")<ConfigSo
   readonly unknownKeys: ReadonlyArray<string>
 }>() {}
 
+/**
+ * Where and why YAML parsing failed, without the excerpt of the file the parser quotes (the file holds
+ * tokens and keys).
+ */
+const yamlErrorText = (error: unknown): string => {
+  const { code, linePos } = error as { code?: unknown; linePos?: ReadonlyArray<{ line: number; col: number }> }
+  const at = linePos?.[0]
+  const where = at === undefined ? "" : ` at line ${at.line}, column ${at.col}`
+  return `${typeof code === "string" ? code : "syntax error"}${where}`
+}
+
 /** Flattens a parsed YAML document to `section.key` → text. Lists become comma lists; empty values are unset. */
 export const flattenYaml = (document: unknown): Map<string, string> => {
   const entries = new Map<string, string>()
@@ -77,7 +88,7 @@ const readYaml = (path: string, explicit: boolean) =>
       try: () => YAML.parse(text) as unknown,
       catch: (error) =>
         new ConfigInvalid({
-          problems: [{ subject: `--config ${path}`, message: `is not valid YAML: ${(error as Error).message}` }]
+          problems: [{ subject: `--config ${path}`, message: `is not valid YAML: ${yamlErrorText(error)}` }]
         })
     })
     if (document !== null && document !== undefined && (typeof document !== "object" || Array.isArray(document))) {

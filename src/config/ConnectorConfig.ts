@@ -4,6 +4,7 @@
  * problems together.
  */
 import { Config, Context, Effect, Either, Layer, Option, ParseResult, Redacted, Schema } from "effect"
+import { registerSecrets } from "../lib/SecretScrubber.js"
 import { ConfigInvalid, type ConfigProblem } from "./ConfigInvalid.js"
 import type { Setting, SettingValue } from "./Setting.js"
 import { SETTINGS, type SettingsTable } from "./Settings.js"
@@ -105,9 +106,43 @@ export const load: Effect.Effect<Settings, ConfigInvalid> = Effect.gen(function*
     }
   }
   problems.push(...crossProblems(decoded as unknown as Partial2<Settings>))
+  registerSecrets(...secretsOf(decoded))
   if (problems.length > 0) return yield* new ConfigInvalid({ problems })
   return decoded as unknown as Settings
 })
+
+/** The password of a URL's `user:password@`, if it has one. */
+const urlPassword = (text: unknown): string | undefined => {
+  try {
+    return typeof text === "string" ? decodeURIComponent(new URL(text).password) || undefined : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Every secret value the settings hold, to be scrubbed from any output: the secret settings, each custom
+ * header's value, and passwords written into URLs.
+ */
+const secretsOf = (decoded: Record<string, Record<string, unknown>>): Array<string> => {
+  const found: Array<string> = []
+  for (const section of Object.values(decoded)) {
+    for (const value of Object.values(section)) {
+      const inner = Option.isOption(value) ? Option.getOrUndefined(value) : value
+      if (Redacted.isRedacted(inner)) {
+        const text = Redacted.value(inner)
+        if (typeof text === "string") {
+          found.push(text)
+          for (const pair of text.split(";")) found.push(pair.slice(pair.indexOf(":") + 1).trim())
+        }
+      } else {
+        const password = urlPassword(inner)
+        if (password !== undefined) found.push(password)
+      }
+    }
+  }
+  return found
+}
 
 /** The configuration service, read from whatever `ConfigProvider` the layer is built under. */
 export const layer: Layer.Layer<ConnectorConfig, ConfigInvalid> = Layer.effect(ConnectorConfig, load)

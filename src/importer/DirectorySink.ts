@@ -9,7 +9,7 @@ import { Clock, Effect, Layer, Option } from "effect"
 import { join } from "node:path"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import type { StixBundle } from "../stix/StixObject.js"
-import { writeFileAtomically } from "./AtomicFile.js"
+import { PRIVATE_DIRECTORY_MODE, writeFileAtomically } from "./AtomicFile.js"
 import { BundleSink, SinkError } from "./BundleSink.js"
 
 export interface DirectorySinkOptions {
@@ -41,11 +41,15 @@ export const make = (options: DirectorySinkOptions) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const prefix = filePrefix(options.connector.name)
-    const ours = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d{8}-\\d{6}-\\d+\\.\\d+\\.json`)
+    // Exactly the names `send` gives (and their temporary form): nothing else in the folder is ever removed.
+    const ours = new RegExp(
+      `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d{8}-\\d{6}-\\d+\\.\\d{6}\\.json(\\.tmp)?$`
+    )
     const fail = (reason: string) => (error: { message: string }) =>
       new SinkError({ sink: "directory", reason: `${reason}: ${error.message}`, cause: error })
 
-    yield* fs.makeDirectory(options.directory, { recursive: true }).pipe(
+    // A folder the connector creates is the owner's only; an existing one keeps the operator's choice.
+    yield* fs.makeDirectory(options.directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE }).pipe(
       Effect.mapError(fail(`cannot create ${options.directory}`))
     )
 
@@ -63,8 +67,9 @@ export const make = (options: DirectorySinkOptions) =>
         lastCleanup = now
         const names = yield* fs.readDirectory(options.directory)
         for (const name of names) {
-          const isBundle = ours.test(name) && name.endsWith(".json")
-          const isTemporary = ours.test(name) && name.endsWith(".json.tmp")
+          const match = ours.exec(name)
+          const isBundle = match !== null && match[1] === undefined
+          const isTemporary = match !== null && match[1] !== undefined
           if (!isBundle && !isTemporary) continue
           if (isBundle && options.retentionDays === 0) continue
           const path = join(options.directory, name)

@@ -7,7 +7,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { Effect, Layer, Option } from "effect"
 import { dirname, join } from "node:path"
 import { ConnectorConfig, STATE_FILE_NAME } from "../config/ConnectorConfig.js"
-import { writeFileAtomically } from "./AtomicFile.js"
+import { PRIVATE_DIRECTORY_MODE, writeFileAtomically } from "./AtomicFile.js"
 import { ConnectorState, type StateData, StateError } from "./ConnectorState.js"
 
 const parseState = (path: string, text: string): Effect.Effect<Option.Option<StateData>, StateError> =>
@@ -59,7 +59,7 @@ export const make = (path: string) =>
       ),
       set: (state) =>
         Effect.gen(function*() {
-          yield* fs.makeDirectory(dirname(path), { recursive: true })
+          yield* fs.makeDirectory(dirname(path), { recursive: true, mode: PRIVATE_DIRECTORY_MODE })
           yield* writeFileAtomically(fs, path, JSON.stringify(state, null, 2) + "\n")
           cached = Option.some(Option.some(state))
         }).pipe(

@@ -11,9 +11,11 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Context, Duration, Effect, Either, Layer, Option, ParseResult, Redacted, Schedule, Schema } from "effect"
+import { Context, Duration, Effect, Either, Layer, Option, Redacted, Schedule, Schema } from "effect"
 import { createRequire } from "node:module"
 import { ConnectorConfig, type Settings } from "../config/ConnectorConfig.js"
+import { parseErrorText } from "../lib/ParseErrorText.js"
+import { scrubSecrets } from "../lib/SecretScrubber.js"
 import * as Answers from "./Answers.js"
 import type { ConnectorInfoInput } from "./ConnectorInfo.js"
 import { parseCustomHeaders } from "./CustomHeaders.js"
@@ -137,7 +139,8 @@ const UNKNOWN_CONNECTOR = /no connector found/i
 const errorCode = (item: Answers.GraphqlErrorItem): string =>
   item.name ?? (typeof item.extensions?.code === "string" ? item.extensions.code : undefined) ?? "GRAPHQL_ERROR"
 
-const truncate = (text: string, max = 300) => text.length > max ? `${text.slice(0, max)}…` : text
+/** A bounded excerpt of an answer, without any secret the connector holds (bodies can echo the request). */
+const truncate = (text: string, max = 300) => scrubSecrets(text.length > max ? `${text.slice(0, max)}…` : text)
 
 export const make = (options: OpenCtiClientOptions): Effect.Effect<OpenCtiClientShape, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
@@ -162,7 +165,7 @@ export const make = (options: OpenCtiClientOptions): Effect.Effect<OpenCtiClient
 
     const failureOf = (operation: string, item: Answers.GraphqlErrorItem): OpenCtiError => {
       const code = errorCode(item)
-      const reason = item.message ?? code
+      const reason = truncate(item.message ?? code)
       if (AUTH_ERRORS.has(code)) return new OpenCtiUnauthorized({ url: shownEndpoint, operation, code, reason })
       // The platform's FunctionalError of pingConnector and workAdd for an id it has no connector for.
       if (UNKNOWN_CONNECTOR.test(reason)) {
@@ -212,7 +215,8 @@ export const make = (options: OpenCtiClientOptions): Effect.Effect<OpenCtiClient
           Effect.mapError((error) =>
             new OpenCtiBadResponse({
               operation,
-              reason: `data.${field} is not as expected: ${ParseResult.TreeFormatter.formatErrorSync(error)}`
+              // Never the values: a registration answer holds the RabbitMQ password.
+              reason: `data.${field} is not as expected: ${parseErrorText(error, { showValues: false })}`
             })
           )
         )

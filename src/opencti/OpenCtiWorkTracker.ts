@@ -9,6 +9,7 @@
 import { Effect, Layer, Metric, Option, Schedule } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import { WorkError, WorkTracker, type WorkTrackerShape } from "../importer/WorkTracker.js"
+import { scrubSecrets } from "../lib/SecretScrubber.js"
 import * as Metrics from "../telemetry/Metrics.js"
 import { retrySchedule, retryWhileUnreachable } from "./ApiRetry.js"
 import { OpenCtiClient, type OpenCtiClientShape } from "./OpenCtiClient.js"
@@ -47,9 +48,10 @@ export const make = (
         onNone: () => Effect.void,
         onSome: (id) =>
           Effect.flatMap(notes === undefined ? Effect.succeed([]) : notes.take, (recovered) =>
+            // The message is shown to every analyst on the platform: no secret, whatever the error quoted.
             retryWhileUnreachable(
               "workToProcessed",
-              client.workToProcessed(id, `${message}${recoveredSuffix(recovered)}`, inError),
+              client.workToProcessed(id, scrubSecrets(`${message}${recoveredSuffix(recovered)}`), inError),
               retry
             )).pipe(
               Effect.catchAll((error) =>

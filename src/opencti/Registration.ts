@@ -3,8 +3,9 @@
  * answers, then `registerConnector`. The answer gives the connector's initial state, the RabbitMQ connection and
  * push queue, and the user whose id every AMQP message carries.
  */
-import { Context, Effect, Layer, Schedule } from "effect"
+import { Context, Effect, Layer, Redacted, Schedule } from "effect"
 import { ConnectorConfig, type Settings } from "../config/ConnectorConfig.js"
+import { registerSecrets } from "../lib/SecretScrubber.js"
 import type { Registration } from "./Answers.js"
 import {
   awaitPlatform,
@@ -57,6 +58,7 @@ export const register = (
       Effect.annotateLogs({ url: client.endpoint, opencti_version: version })
     )
     const registration = yield* client.register(input).pipe(Effect.retry({ schedule, while: isTransient }))
+    registerSecrets(Redacted.value(registration.config.connection.pass))
     yield* Effect.logInfo("Connector registered").pipe(
       Effect.annotateLogs({ connector_id: registration.id, push_queue: registration.config.push })
     )

@@ -3,10 +3,10 @@
  * "Breach record fields"). Records and catalogs are open: unknown fields are kept as they are, and only what the
  * connector cannot work without is required.
  */
-import { Either, ParseResult, Schema, SchemaAST as AST } from "effect"
+import { Either, ParseResult, Schema } from "effect"
 import { parseIsoInstant } from "../lib/IsoInstant.js"
 import { memoizeLast } from "../lib/MemoizeLast.js"
-import { previewValue, truncateText } from "../lib/ValuePreview.js"
+import { parseErrorText } from "../lib/ParseErrorText.js"
 
 // Every record carries a publish date, and a page's records mostly share one.
 const isIsoInstant = memoizeLast((text) => parseIsoInstant(text) !== undefined)
@@ -91,58 +91,6 @@ const decodeCatalogFields = Schema.decodeUnknownEither(BreachCatalog, { errors: 
 export const decodeBreachCatalog = (input: unknown): Either.Either<BreachCatalog, ParseResult.ParseError> =>
   Either.map(decodeCatalogFields(input), (fields) => ({ ...(input as object), ...fields }))
 
-/** The deepest issue a decode error leads to, and the field path on the way; a loop, never recursion. */
-const firstLeafIssue = (error: ParseResult.ParseError) => {
-  const path: Array<PropertyKey> = []
-  let issue: ParseResult.ParseIssue = error.issue
-  // Schemas are a few levels deep; the bound only guards against a cycle.
-  for (let step = 0; step < 64; step++) {
-    switch (issue._tag) {
-      case "Pointer":
-        if (Array.isArray(issue.path)) path.push(...(issue.path as ReadonlyArray<PropertyKey>))
-        else path.push(issue.path as PropertyKey)
-        issue = issue.issue
-        continue
-      case "Composite": {
-        const issues = issue.issues
-        issue = Array.isArray(issues)
-          ? (issues as ReadonlyArray<ParseResult.ParseIssue>)[0]!
-          : issues as ParseResult.ParseIssue
-        continue
-      }
-      case "Refinement":
-      case "Transformation":
-        issue = issue.issue
-        continue
-      default:
-        return { path, issue }
-    }
-  }
-  return { path, issue }
-}
-
-/** The message a schema annotation gives, when it is a plain string. */
-const annotatedMessage = (issue: ParseResult.ParseIssue): string | undefined => {
-  if (!("ast" in issue)) return undefined
-  const annotation = issue.ast.annotations[AST.MessageAnnotationId]
-  return typeof annotation === "string" ? annotation : undefined
-}
-
-const leafMessage = (issue: ParseResult.ParseIssue): string => {
-  switch (issue._tag) {
-    case "Missing":
-      return "is missing"
-    case "Unexpected":
-      return "is unexpected"
-    case "Type":
-    case "Forbidden":
-      return `${issue.message ?? annotatedMessage(issue) ?? `expected ${truncateText(String(issue.ast), 80)}`}, got ` +
-        previewValue(issue.actual)
-    default:
-      return `does not match the expected shape, got ${previewValue(issue.actual)}`
-  }
-}
-
 /**
  * Why a record or catalog did not decode, in one short line naming the field (`document_id: is missing`);
  * never the whole schema, and never a value beyond a short preview of its first level: effect's own
@@ -152,10 +100,7 @@ export const decodeFailureReason = (input: unknown, error: ParseResult.ParseErro
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     return `not a JSON object (got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input})`
   }
-  const { issue, path } = firstLeafIssue(error)
-  const message = leafMessage(issue)
-  const where = path.map((key) => truncateText(String(key), 80)).join(".")
-  return where === "" ? message : `${where}: ${message}`
+  return parseErrorText(error, { showValues: true })
 }
 
 /**

@@ -10,6 +10,7 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, DateTime, Duration, Effect, Either, Layer, Metric, Option, Redacted, type Schedule } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
+import { jsonSyntaxErrorText } from "../lib/ParseErrorText.js"
 import { type BreachCatalog, decodeBreachCatalog, type SourceId } from "./BreachRecord.js"
 import { CatalogCache, DEFAULT_CATALOG_CACHE_CAPACITY } from "./CatalogCache.js"
 import { classifyFailedResponse } from "./FailureClassification.js"
@@ -231,7 +232,7 @@ export const make = (
         } catch (error) {
           return yield* new RetryableFailure({
             reason: "bad-body",
-            detail: `the body is not valid JSON (${(error as Error).message}; ${body.length} bytes)`,
+            detail: jsonSyntaxErrorText(error, body.length),
             retryAfter: Option.none()
           })
         }

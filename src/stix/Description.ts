@@ -6,7 +6,8 @@
 import { Option } from "effect"
 import type { BreachCatalog, BreachRecord } from "../spycloud/BreachRecord.js"
 import { displayText, usableText } from "./FieldText.js"
-import { escapeMarkdown } from "./MarkdownText.js"
+import { escapeMarkdown, MAX_CELL_LENGTH } from "./MarkdownText.js"
+import { redactCredentials, REDACTED } from "./SecretText.js"
 import { isSensitiveField } from "./SensitiveFields.js"
 import type { IncidentSeverity } from "./Severity.js"
 
@@ -20,19 +21,73 @@ export interface DescriptionInput {
 /** Catalog descriptions can be long prose; the first lines say what the breach is. */
 const MAX_CATALOG_DESCRIPTION = 600
 
-/** Plain text of any JSON value: strings as they are, lists item by item, the rest as JSON. */
-const plainText = (value: unknown): string => {
-  if (typeof value === "string") return value
-  if (Array.isArray(value)) return value.map((item) => typeof item === "string" ? item : plainJson(item)).join(", ")
-  return plainJson(value)
+/** Levels of a nested value shown; deeper ones read `…`. Hostile records nest thousands of levels. */
+const MAX_SHOWN_DEPTH = 16
+
+/**
+ * Compact JSON of a value, depth-limited and cut once `budget` characters are written (a cell keeps
+ * `MAX_CELL_LENGTH` of them anyway), so any value costs bounded work and stack. Without `showSecrets`, a
+ * member under a secret-looking key at any depth reads `REDACTED`, and credentials inside strings
+ * (URL passwords, `?token=`, `Bearer …`) are replaced.
+ */
+const renderJson = (value: unknown, showSecrets: boolean, budget: number): string => {
+  const out: Array<string> = []
+  let written = 0
+  const emit = (text: string) => {
+    out.push(text)
+    written += text.length
+  }
+  const text = (raw: string) => showSecrets ? raw : redactCredentials(raw)
+  const go = (item: unknown, depth: number): void => {
+    if (written > budget) return
+    if (typeof item === "string") return emit(JSON.stringify(text(item.length > budget ? item.slice(0, budget) : item)))
+    if (item === null || typeof item !== "object") return emit(JSON.stringify(item) ?? "null")
+    if (depth >= MAX_SHOWN_DEPTH) return emit("…")
+    if (Array.isArray(item)) {
+      emit("[")
+      for (let index = 0; index < item.length && written <= budget; index++) {
+        if (index > 0) emit(",")
+        go(item[index], depth + 1)
+      }
+      return emit("]")
+    }
+    emit("{")
+    let first = true
+    for (const key in item) {
+      if (written > budget) break
+      if (!Object.prototype.hasOwnProperty.call(item, key)) continue
+      const member = (item as Record<string, unknown>)[key]
+      if (member === undefined) continue
+      if (!first) emit(",")
+      first = false
+      emit(`${JSON.stringify(key)}:`)
+      if (!showSecrets && factsOf(key).sensitive && member !== "" && member !== null) emit(JSON.stringify(REDACTED))
+      else go(member, depth + 1)
+    }
+    emit("}")
+  }
+  go(value, 0)
+  const rendered = out.join("")
+  return written > budget ? `${rendered.slice(0, budget)}…` : rendered
 }
 
-const plainJson = (value: unknown): string => {
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
+/** Plain text of any JSON value: strings as they are, lists item by item, the rest as (bounded) JSON. */
+const plainText = (value: unknown, showSecrets: boolean): string => {
+  if (typeof value === "string") return showSecrets ? value : redactCredentials(value)
+  if (Array.isArray(value)) {
+    const items: Array<string> = []
+    let written = 0
+    for (const item of value) {
+      if (written > MAX_CELL_LENGTH) break
+      const shown = typeof item === "string"
+        ? plainText(item.length > MAX_CELL_LENGTH ? item.slice(0, MAX_CELL_LENGTH) : item, showSecrets)
+        : renderJson(item, showSecrets, MAX_CELL_LENGTH)
+      items.push(shown)
+      written += shown.length + 2
+    }
+    return items.join(", ")
   }
+  return renderJson(value, showSecrets, MAX_CELL_LENGTH)
 }
 
 /** What a hidden value is, without a hint of its content. */
@@ -74,7 +129,7 @@ const factsOf = (field: string): FieldFacts => {
 const cell = (field: string, sensitive: boolean, value: unknown, input: DescriptionInput): string =>
   sensitive && !input.includeSensitiveData
     ? redactionMarker(field, value, input.record)
-    : escapeMarkdown(plainText(value))
+    : escapeMarkdown(plainText(value, input.includeSensitiveData))
 
 const headline = (input: DescriptionInput): string => {
   const { record, severity } = input

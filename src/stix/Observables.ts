@@ -12,9 +12,10 @@ import { ipVersion } from "./IpAddress.js"
 import { macValue } from "./MacAddress.js"
 import type { MappingContext } from "./MappingContext.js"
 import type { SkippedObservable } from "./RecordMapping.js"
+import { redactCredentials } from "./SecretText.js"
 import { deterministicId, valueId } from "./StixId.js"
 import type { StixObject } from "./StixObject.js"
-import { urlValue } from "./UrlValue.js"
+import { urlValue, withoutUrlCredentials } from "./UrlValue.js"
 
 export interface RecordObservables {
   /** In creation order, ids unique. */
@@ -196,7 +197,8 @@ export const recordObservables = (record: BreachRecord, context: MappingContext)
   // An unusable full name just leaves display_name out.
   if (email !== undefined) collector.addEmail(email, usableText(record.full_name), accountId)
 
-  const url = collector.value("target_url", record.target_url, "url", urlValue)
+  // Never a password or token in an observable, whatever SPYCLOUD_INCLUDE_SENSITIVE_DATA says.
+  const url = collector.value("target_url", record.target_url, "url", (text) => urlValue(withoutUrlCredentials(text)))
   if (url !== undefined) collector.addValue("url", url)
 
   for (const field of ["target_domain", "target_subdomain"] as const) {
@@ -207,7 +209,7 @@ export const recordObservables = (record: BreachRecord, context: MappingContext)
   const mac = collector.value("mac_address", record.mac_address, "mac-addr", macValue)
   if (mac !== undefined) collector.addValue("mac-addr", mac)
 
-  const userAgent = collector.value("user_agent", record.user_agent, "user-agent", verbatim)
+  const userAgent = collector.value("user_agent", record.user_agent, "user-agent", redactCredentials)
   if (userAgent !== undefined) collector.addValue("user-agent", userAgent)
 
   const ips = addIps(collector, record.ip_addresses)

@@ -1,26 +1,20 @@
 /**
- * Which record fields hold secrets or payment data (docs/spycloud-api.md, "Sensitive fields"; docs/decisions.md,
- * "Secrets redacted by default"). By default their values never leave the connector: the description says the
- * field exists, not what it holds. SpyCloud's full schema is customer-only and grows, so unknown field names that
- * look like secrets are caught too.
+ * Which field names hold secrets or payment data (docs/decisions.md, "Secrets redacted by default"). By default their values never leave the connector: the
+ * description says the field exists, not what it holds. SpyCloud's full schema is customer-only and grows,
+ * and a record's objects can nest anything, so a name is judged by the words it is made of (`pwd`,
+ * `otp_seed`, `apiKey`, `x-auth`), not by a list; only a few names that merely describe a secret are
+ * allowed through. Matching errs on the side of hiding: a harmless field that looks secret is hidden.
  */
 
-/** The list of docs/spycloud-api.md, "Sensitive fields": what Google SecOps' and Elastic's integrations drop. */
+/** SpyCloud's documented secret fields, some of which no pattern below would catch (`form_post_data`). */
 const LISTED = new Set([
   "password",
   "password_plaintext",
-  "password_value",
-  "password_raw",
-  "new_password",
-  "old_password",
   "salt",
-  "account_password",
   "account_secret",
   "account_secret_question",
   "api_token",
-  "api_token_secret",
   "private_key",
-  "private_key_password",
   "credentials",
   "form_post_data",
   "form_cookies_data",
@@ -38,12 +32,32 @@ const LISTED = new Set([
   "national_id"
 ])
 
-/** Derived facts that name a secret without holding it; they stay visible. */
-const DESCRIBES_A_SECRET = new Set(["password_type", "has_password", "has_plaintext_password"])
+/** Names that describe a secret without holding it. */
+const HARMLESS = new Set(["password_type", "has_password", "has_plaintext_password", "password_length"])
 
-/** Field names that look like secrets even when SpyCloud adds them later. */
-const SECRET_LOOKING =
-  /pass(?:word|wd|phrase)|secret|token|cookie|session_id|private_key|api_key|salt|credential|cvv|^cc_/i
+/** Word fragments that mark a secret wherever they occur in a name (`new_password`, `apikey`). */
+const SECRET_FRAGMENT =
+  /pass|pwd|secret|token|cookie|session|jwt|bearer|credential|cvv|salt|private|apikey|accesskey|signature|mnemonic|oauth/
 
-export const isSensitiveField = (name: string): boolean =>
-  LISTED.has(name) || (!DESCRIBES_A_SECRET.has(name) && SECRET_LOOKING.test(name))
+/** Whole words that mark a secret only as a word of their own (`pin` but not `shipping`). */
+const SECRET_WORD =
+  /^(?:pw|key|keys|pin|pins|pincode|otp|totp|hotp|ssn|sin|cvc|cc|card|iban|bic|swift|bank|routing|tax|taxid|national|seed|hash|nonce|csrf|xsrf|sid|keyfile|keychain|passport|mfa|sig)$/
+
+/** Words that start a secret's name (`auth`, `authorization`, `authentication`; not `author`). */
+const SECRET_PREFIX = /^(?:auth(?!ors?$)|otp|cred|priv|secr)/
+
+/** Splits `otpSeed`, `aws-access_key`, `X-Auth` into lower-case words. */
+const words = (name: string): Array<string> =>
+  name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word !== "")
+
+export const isSensitiveField = (name: string): boolean => {
+  const lower = name.toLowerCase()
+  if (LISTED.has(lower)) return true
+  if (HARMLESS.has(lower)) return false
+  if (SECRET_FRAGMENT.test(lower.replace(/[^a-z0-9]/g, ""))) return true
+  return words(name).some((word) => SECRET_WORD.test(word) || SECRET_PREFIX.test(word))
+}

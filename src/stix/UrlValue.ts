@@ -8,6 +8,8 @@
  */
 import { asciiDomain } from "./DomainName.js"
 import { isIpv6 } from "./IpAddress.js"
+import { redactCredentials } from "./SecretText.js"
+import { isSensitiveField } from "./SensitiveFields.js"
 
 // RFC 3986 Appendix A.
 const UNRESERVED = "a-z0-9\\-._~"
@@ -67,4 +69,53 @@ export const urlValue = (text: string): string | undefined => {
     .replace(STRAY_PERCENT, "%25")
     .replace(NOT_URI_CHARACTER, (character) => encodeURIComponent(character))
   return isUri(encoded) ? encoded : undefined
+}
+
+const parameterName = (part: string): string => {
+  const name = part.split("=", 1)[0]!
+  try {
+    return decodeURIComponent(name)
+  } catch {
+    return name
+  }
+}
+
+/** `a=1&password=x` without the parameters named like secrets; undefined when none is left. */
+const withoutSecretParameters = (parameters: string): string | undefined => {
+  const kept = parameters.split("&").filter((part) => !isSensitiveField(parameterName(part)))
+  return kept.length === 0 ? undefined : kept.join("&")
+}
+
+/**
+ * A URL without the credentials it carries: the `user:password@` of its authority (but for `android://`
+ * URLs, where it is the app's signing-key hash), and query or fragment
+ * parameters named like secrets (`password`, `token`, `access_token`, `apikey`, `sig`...), removed
+ * outright; a JSON Web Token or `Bearer` value elsewhere is replaced by `REDACTED`. A URL without any is
+ * returned as it is, so its observable id does not change.
+ */
+export const withoutUrlCredentials = (text: string): string => {
+  const hashAt = text.indexOf("#")
+  const beforeFragment = hashAt < 0 ? text : text.slice(0, hashAt)
+  const fragment = hashAt < 0 ? undefined : text.slice(hashAt + 1)
+  const queryAt = beforeFragment.indexOf("?")
+  let base = queryAt < 0 ? beforeFragment : beforeFragment.slice(0, queryAt)
+  const query = queryAt < 0 ? undefined : beforeFragment.slice(queryAt + 1)
+  const scheme = SCHEME.exec(base)
+  // `android://<hash>@<package>/` (how browsers store app logins) holds the app's signing-key hash there.
+  if (scheme !== null && base.startsWith("//", scheme[0].length) && scheme[0].toLowerCase() !== "android:") {
+    const authorityStart = scheme[0].length + 2
+    const slashAt = base.indexOf("/", authorityStart)
+    const authorityEnd = slashAt < 0 ? base.length : slashAt
+    const userinfoEnd = base.lastIndexOf("@", authorityEnd - 1)
+    if (userinfoEnd >= authorityStart) base = base.slice(0, authorityStart) + base.slice(userinfoEnd + 1)
+  }
+  const keptQuery = query === undefined ? undefined : withoutSecretParameters(query)
+  const keptFragment = fragment === undefined || !fragment.includes("=")
+    ? fragment
+    : withoutSecretParameters(fragment)
+  const stripped = base + (keptQuery === undefined ? "" : `?${keptQuery}`) +
+    (keptFragment === undefined ? "" : `#${keptFragment}`)
+  const result = redactCredentials(stripped)
+  // Byte for byte the input when nothing was removed (an empty `?` or `#` included).
+  return result === stripped && stripped.length === text.length ? text : result
 }

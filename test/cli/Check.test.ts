@@ -50,6 +50,31 @@ describe("spycloud-connector (binary)", () => {
     expect(output).not.toContain("sk-live-abcdef0123456789")
   })
 
+  it("check prints URLs without their password, and config errors without credentials or the YAML excerpt", async () => {
+    const result = await runBinary(["check"], {
+      env: { ...OFFLINE, SPYCLOUD_API_BASE_URL: "http://spy:UrlPass-4471@127.0.0.1:9/enterprise-v2" }
+    })
+    const output = result.stdout + result.stderr
+    expect(output).toContain("SPYCLOUD_API_BASE_URL (spycloud.api_base_url)")
+    expect(output).toContain("http://spy:REDACTED@127.0.0.1:9/enterprise-v2/")
+    expect(output).not.toContain("UrlPass-4471")
+
+    const invalid = await runBinary(["check"], {
+      env: { ...OFFLINE, OPENCTI_URL: "ftp://admin:FtpPass-8812@opencti", OPENCTI_TOKEN: "TokenValue-1234" }
+    })
+    expect(invalid.code).toBe(2)
+    expect(invalid.stdout + invalid.stderr).toContain("OPENCTI_URL (opencti.url)")
+    expect(invalid.stdout + invalid.stderr).not.toContain("FtpPass-8812")
+
+    const dir = mkdtempSync(join(tmpdir(), "spycloud-check-"))
+    const config = join(dir, "broken.yml")
+    writeFileSync(config, "opencti:\n  token: YamlToken-5531\n   url: [unclosed\n")
+    const broken = await runBinary(["check", "--config", config], { env: OFFLINE })
+    expect(broken.code).toBe(2)
+    expect(broken.stderr).toContain("is not valid YAML")
+    expect(broken.stdout + broken.stderr).not.toContain("YamlToken-5531")
+  })
+
   it("check prints the resolved configuration from config.yml and environment, secrets redacted", async () => {
     const dir = mkdtempSync(join(tmpdir(), "spycloud-check-"))
     const config = join(dir, "connector.yml")

@@ -30,7 +30,8 @@ describeWithShared("check with OpenCTI (built binary, real RabbitMQ)", () => {
       `OpenCTI   OK      ${platform.url}/graphql answers (OpenCTI 6.8.10); the token is accepted`
     )
     expect(serviceLine(result.stdout, "RabbitMQ")).toBe(
-      `RabbitMQ  OK      amqp://guest@127.0.0.1:5672/%2F accepts the connector; push queue push_${env.CONNECTOR_ID} ` +
+      // The broker's user is "guest" with the password "guest": the password is scrubbed wherever it appears.
+      `RabbitMQ  OK      amqp://<redacted>@127.0.0.1:5672/%2F accepts the connector; push queue push_${env.CONNECTOR_ID} ` +
         "holds 0 messages"
     )
     const output = result.stdout + result.stderr
@@ -60,7 +61,7 @@ describeWithShared("check with OpenCTI (built binary, real RabbitMQ)", () => {
     expect(serviceLine(result.stdout, "OpenCTI")).toMatch(/^OpenCTI\s+OK\s/)
     expect(serviceLine(result.stdout, "RabbitMQ")).toMatch(
       new RegExp(
-        `^RabbitMQ\\s+FAILED\\s+cannot connect to RabbitMQ at amqp://guest@127\\.0\\.0\\.1:${port}/%2F: .*ECONNREFUSED`
+        `^RabbitMQ\\s+FAILED\\s+cannot connect to RabbitMQ at amqp://<redacted>@127\\.0\\.0\\.1:${port}/%2F: .*ECONNREFUSED`
       )
     )
     expect(result.stdout + result.stderr).not.toContain(password)

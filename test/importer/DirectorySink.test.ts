@@ -2,7 +2,7 @@ import type { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as DirectorySink from "../../src/importer/DirectorySink.js"
@@ -92,5 +92,39 @@ describe("DirectorySink", () => {
       utimesSync(old, 0, 0)
       yield* DirectorySink.make(options(directory, 0))
       expect(readdirSync(directory)).toEqual(["spycloud_test-20200101-000000-1577836800.000000.json"])
+    })))
+
+  it.live("matches the exact bundle-file pattern: a file merely starting like one is kept", () =>
+    run(Effect.gen(function*() {
+      const directory = mkdtempSync(join(tmpdir(), "bundles-"))
+      const keep = [
+        "spycloud_test-20200101-000000-1577836800.000000.json.keep-me.json",
+        "spycloud_test-20200101-000000-1577836800.1.json",
+        "spycloud_test-20200101-000000-1577836800.000000.json.bak"
+      ]
+      const removed = [
+        "spycloud_test-20200101-000000-1577836800.000000.json",
+        "spycloud_test-20200101-000000-1.000000.json.tmp"
+      ]
+      for (const name of [...keep, ...removed]) {
+        writeFileSync(join(directory, name), "{}")
+        utimesSync(join(directory, name), 0, 0)
+      }
+      yield* DirectorySink.make(options(directory, 7))
+      expect(readdirSync(directory).sort()).toEqual([...keep].sort())
+    })))
+
+  it.live("creates its folder 0700 and its files 0600 under umask 022", () =>
+    run(Effect.gen(function*() {
+      const previous = process.umask(0o022)
+      try {
+        const directory = join(mkdtempSync(join(tmpdir(), "bundles-")), "new", "out")
+        const sink = yield* DirectorySink.make(options(directory))
+        yield* sink.send(bundle(1), Option.none())
+        expect(statSync(directory).mode & 0o777).toBe(0o700)
+        for (const file of readdirSync(directory)) expect(statSync(join(directory, file)).mode & 0o777).toBe(0o600)
+      } finally {
+        process.umask(previous)
+      }
     })))
 })

@@ -3,6 +3,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Layer, Option, Redacted, Schedule, TestClock } from "effect"
 import { createServer } from "node:net"
+import { registerSecrets } from "../../src/lib/SecretScrubber.js"
 import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import type { OpenCtiError } from "../../src/opencti/OpenCtiError.js"
 import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
@@ -277,6 +278,56 @@ describe("OpenCtiClient answers", () => {
       )
       expect(nullConnector._tag).toBe("OpenCtiConnectorUnknown")
       expect(nullConnector.message).toContain("no connector")
+    }))
+
+  it.effect("a registration answer of an unexpected shape is reported without its values", () =>
+    Effect.gen(function*() {
+      const api = yield* scripted(() =>
+        json({
+          data: {
+            registerConnector: {
+              id: CONNECTOR_ID,
+              connector_state: null,
+              connector_user_id: null,
+              config: {
+                connection: {
+                  host: "rabbit",
+                  vhost: "/",
+                  use_ssl: false,
+                  port: "5672",
+                  user: "u",
+                  pass: "RmqSecret77"
+                },
+                push: "q",
+                push_routing: "r",
+                push_exchange: "e"
+              }
+            }
+          }
+        })
+      )
+      const error = failureOf(yield* Effect.exit(api.register(REGISTRATION_INPUT)))
+      expect(error.message).toContain("data.registerConnector is not as expected: config.connection.port: expected")
+      for (const text of renderings(error)) expect(text).not.toContain("RmqSecret77")
+    }))
+
+  it.effect("an error body echoing the token or a custom header is scrubbed", () =>
+    Effect.gen(function*() {
+      registerSecrets("tok-9f8e", "HeaderSecret42")
+      const echo = "you sent authorization: Bearer tok-9f8e and x-proxy-key: HeaderSecret42"
+      const bodies = [
+        new Response(echo, { status: 500 }),
+        new Response(`<html>${echo}</html>`),
+        json({ errors: [{ message: echo, extensions: { code: "FUNCTIONAL_ERROR" } }] })
+      ]
+      for (const body of bodies) {
+        const error = failureOf(yield* Effect.exit((yield* scripted(() => body)).about))
+        for (const text of renderings(error)) {
+          expect(text).not.toContain("tok-9f8e")
+          expect(text).not.toContain("HeaderSecret42")
+        }
+        expect(error.message).toContain("<redacted>")
+      }
     }))
 
   it.effect("a platform that never answers times out as unreachable", () =>

@@ -424,6 +424,30 @@ describe("mapBreachRecord", () => {
   })
 })
 
+describe("credentials in observable values", () => {
+  const fields = {
+    target_url: "https://zoe:UrlPw10@login.example.com/cb?id=1&password=UrlPw11#access_token=UrlTok12",
+    user_agent: "Mozilla/5.0 (X11) Authorization: Bearer UaBearer12345"
+  }
+
+  it.each([false, true])("never reach the url or user-agent observable (include sensitive data: %s)", (include) => {
+    const ctx = makeMappingContext({ connectorName: "SpyCloud", tlp: "red", includeSensitiveData: include })
+    const { objects } = mapped(record(fields), Option.none(), ctx)
+    const observables = JSON.stringify(objects.filter((object) => object.type !== "incident"))
+    for (const secret of ["UrlPw10", "UrlPw11", "UrlTok12", "UaBearer12345"]) expect(observables).not.toContain(secret)
+    expect(byType(objects, "url")).toMatchObject([{ value: "https://login.example.com/cb?id=1" }])
+    expect(byType(objects, "user-agent")).toMatchObject([{ value: "Mozilla/5.0 (X11) Authorization: Bearer REDACTED" }])
+    // The opt-in restores the description's values, not the observables'.
+    const description = JSON.stringify(byType(objects, "incident"))
+    expect(description.includes("UrlPw10")).toBe(include)
+  })
+
+  it("keep the id of a URL without credentials", () => {
+    const { objects } = mapped(record({ target_url: "https://login.example.com/cb?id=1" }))
+    expect(byType(objects, "url")[0]!.id).toBe(idOf("url", `{"value":"https://login.example.com/cb?id=1"}`))
+  })
+})
+
 describeWithShared("mapBreachRecord output against the OASIS STIX 2.1 schemas", () => {
   it("validates for every TLP level", () => {
     for (const tlp of ["white", "green", "amber", "amber+strict", "red"] as const) {

@@ -136,4 +136,63 @@ describe("describeRecord", () => {
       expect(text).not.toContain("redacted")
     })
   })
+
+  describe("secrets the list does not name", () => {
+    const hidden = {
+      pass: "PassVal01",
+      pwd: "PwdVal02",
+      pin: "4921",
+      otp_seed: "OtpSeed03",
+      authorization: "AuthVal04",
+      bearer: "BearerVal05",
+      jwt: "JwtVal06",
+      aws_access_key: "AwsKey07",
+      apikey: "ApiKey08",
+      extra: { note: "kept", password: "NestedPw09", deeper: [{ cc_number: "4000000000000002" }] },
+      cards: [{ cc_number: "5555555555554444", holder: "Zoe" }],
+      target_url: "https://zoe:UrlPw10@login.example.com/cb?id=1&token=UrlTok11",
+      user_agent: "Mozilla/5.0 Authorization: Bearer UaBearer12345"
+    }
+    const values = [
+      "PassVal01",
+      "PwdVal02",
+      "4921",
+      "OtpSeed03",
+      "AuthVal04",
+      "BearerVal05",
+      "JwtVal06",
+      "AwsKey07",
+      "ApiKey08",
+      "NestedPw09",
+      "4000000000000002",
+      "5555555555554444",
+      "UrlPw10",
+      "UrlTok11",
+      "UaBearer12345"
+    ]
+
+    it("are redacted by key pattern, at any depth, and inside URLs and user agents", () => {
+      const text = unescapeMarkdown(describe_(hidden))
+      for (const value of values) expect(text).not.toContain(value)
+      expect(text).toContain(`{"note":"kept","password":"REDACTED","deeper":[{"cc_number":"REDACTED"}]}`)
+      expect(text).toContain(`{"cc_number":"REDACTED","holder":"Zoe"}`)
+      expect(text).toContain("https://zoe:REDACTED@login.example.com/cb?id=1&token=REDACTED")
+      expect(text).toContain("Bearer REDACTED")
+    })
+
+    it("are restored with SPYCLOUD_INCLUDE_SENSITIVE_DATA=true", () => {
+      const text = unescapeMarkdown(describe_(hidden, { sensitive: true }))
+      for (const value of values) expect(text).toContain(value)
+    })
+
+    it("cost bounded work in a value nested 100,000 levels deep or a million items long", () => {
+      let deep: unknown = { password: "DeepPw13" }
+      for (let level = 0; level < 100_000; level++) deep = { a: deep }
+      const text = describe_({ deep, wide: Array.from({ length: 1_000_000 }, (_, i) => ({ i, token: "WideTok14" })) })
+      expect(text).not.toContain("DeepPw13")
+      expect(text).not.toContain("WideTok14")
+      expect(text.length).toBeLessThan(5_000)
+      expect(unescapeMarkdown(text)).toContain(`{"a":{"a":`)
+    })
+  })
 })

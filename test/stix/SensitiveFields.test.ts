@@ -20,7 +20,22 @@ describe("isSensitiveField", () => {
     "auth_cookie",
     "master_passphrase",
     "aws_secret_access_key",
-    "cc_holder"
+    "cc_holder",
+    // by pattern: none of these is on SpyCloud's list
+    "pass",
+    "pwd",
+    "pin",
+    "otp_seed",
+    "authorization",
+    "bearer",
+    "jwt",
+    "aws_access_key",
+    "apikey",
+    "apiKey",
+    "X-Auth-Token",
+    "sessionid",
+    "cvv2",
+    "card_pin"
   ])("%s is sensitive", (field) => {
     expect(isSensitiveField(field)).toBe(true)
   })
@@ -35,7 +50,15 @@ describe("isSensitiveField", () => {
     "keyboard_languages",
     "record_cracked_date",
     "ip_addresses",
-    "document_id"
+    "document_id",
+    "author",
+    "country_code",
+    "postal_code",
+    "shipping_address",
+    "spycloud_publish_date",
+    "infected_machine_id",
+    "target_url",
+    "user_agent"
   ])("%s is not", (field) => {
     expect(isSensitiveField(field)).toBe(false)
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { isUri, urlValue } from "../../src/stix/UrlValue.js"
+import { isUri, urlValue, withoutUrlCredentials } from "../../src/stix/UrlValue.js"
 
 describe("urlValue", () => {
   it.each([
@@ -44,6 +44,33 @@ describe("urlValue", () => {
   it("only ever returns URIs", () => {
     for (const text of ["https://example.com/a b", "https://пример.com/x y", "https://e.com/%zz"]) {
       expect(isUri(urlValue(text)!)).toBe(true)
+    }
+  })
+})
+
+describe("withoutUrlCredentials", () => {
+  it.each([
+    ["https://user:Pa55word@host.example/a?b=1", "https://host.example/a?b=1"],
+    ["https://host.example/a?b=1&password=Pa55word&c=2#frag", "https://host.example/a?b=1&c=2#frag"],
+    ["https://host.example/?token=T0k3n", "https://host.example/"],
+    ["https://host.example/p?q=1#access_token=At0k&state=2", "https://host.example/p?q=1#state=2"],
+    ["https://host.example/dl?X-Amz-Credential=AKIA&X-Amz-Signature=abc&n=1", "https://host.example/dl?n=1"],
+    ["https://host.example/reset/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "https://host.example/reset/REDACTED"]
+  ])("%s loses its credentials", (url, expected) => {
+    expect(withoutUrlCredentials(url)).toBe(expected)
+  })
+
+  it("returns a URL without credentials unchanged, so its id stays the official connector's", () => {
+    for (
+      const url of [
+        "https://host.example/a?b=1&c=2#top",
+        "https://host.example/x?",
+        "https://host.example/path@x",
+        "mailto:zoe@example.com",
+        "android://abc@com.example.app/"
+      ]
+    ) {
+      expect(withoutUrlCredentials(url)).toBe(url)
     }
   })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { registerSecrets } from "../../src/lib/SecretScrubber.js"
 import * as Logging from "../../src/telemetry/Logging.js"
 
 const capture = (
@@ -41,5 +42,34 @@ describe("Logging", () => {
       Effect.all([Effect.logDebug("d"), Effect.logInfo("i"), Effect.logWarning("w"), Effect.logError("e")])
     )
     expect(lines.map((line) => JSON.parse(line).level)).toEqual(["WARNING", "ERROR"])
+  })
+
+  it("escapes control characters in text logs, so a value cannot forge a line", () => {
+    const lines = capture(
+      { json: false, level: "info" },
+      Effect.logInfo("Skipped record", { document_id: "a\nERROR:SpyCloud:forged\u001b[2J" })
+    )
+    expect(lines).toEqual(["INFO:SpyCloud:Skipped record (document_id=a\\nERROR:SpyCloud:forged\\u001b[2J)\n"])
+  })
+
+  it("bounds long and deeply nested attributes", () => {
+    let deep: unknown = "x"
+    for (let level = 0; level < 100_000; level++) deep = { a: deep }
+    const lines = capture({ json: true, level: "info" }, Effect.logInfo("Big", { long: "y".repeat(100_000), deep }))
+    expect(lines[0]!.length).toBeLessThan(10_000)
+    expect(JSON.parse(lines[0]!).attributes.deep).toBe("an object with 1 key")
+  })
+
+  it("scrubs every registered secret and visible credentials from both formats", () => {
+    registerSecrets("LogSecret-31", "quo\"te-Secret")
+    for (const json of [true, false]) {
+      const text = capture(
+        { json, level: "info" },
+        Effect.logInfo("echo LogSecret-31", { body: "quo\"te-Secret", url: "https://u:UrlPass9@h.example/" })
+      ).join("")
+      expect(text).not.toContain("LogSecret-31")
+      expect(text).not.toContain("te-Secret")
+      expect(text).not.toContain("UrlPass9")
+    }
   })
 })
