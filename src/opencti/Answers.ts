@@ -79,3 +79,8 @@ export const WorkProcessed = Schema.Struct({ toProcessed: Schema.String })
 
 /** `workEdit { addExpectations }` (op 14). */
 export const ExpectationsAdded = Schema.Struct({ addExpectations: Schema.String })
+
+/** `__type(name: "RegisterConnectorInput")` of op 21: null when the platform has no such type. */
+export const InputType = Schema.NullOr(Schema.Struct({
+  inputFields: Schema.NullOr(Schema.Array(Schema.Struct({ name: Schema.String })))
+}))

@@ -1,8 +1,8 @@
 /**
  * The GraphQL documents the connector sends to OpenCTI, exactly as pycti 6.8 sends them (docs/opencti-protocol.md,
  * "GraphQL documents"). They are the interface with the platform: a test validates each one against the assembled
- * 6.8.10 and 6.9.17 schemas, and another that they are byte-for-byte the documents of that section, so change
- * both together. The 6.8 selections are used on purpose: the 6.9/7.x variants (`s3`, `jwks`) fail on older
+ * 6.8.10, 6.9.17 and 7.260817.0 schemas, and another that they are byte-for-byte the documents of that section, so
+ * change both together. The 6.8 selections are used on purpose: the 6.9/7.x variants (`s3`, `jwks`) fail on older
  * platforms.
  */
 
@@ -108,6 +108,21 @@ export const STIX_BUNDLE_PUSH = `mutation StixBundlePush($connectorId: String!, 
   stixBundlePush(connectorId: $connectorId, bundle: $bundle, work_id: $work_id)
 }`
 
+/**
+ * Op 21: which fields this platform's `RegisterConnectorInput` has (7.x adds `version` and `slug`), asked
+ * once per start before registering, as pycti 7 does; `__type` is valid on every version.
+ */
+export const API_COMPATIBILITY = `query ApiCompatibility {
+  about {
+    version
+  }
+  registerConnectorInput: __type(name: "RegisterConnectorInput") {
+    inputFields {
+      name
+    }
+  }
+}`
+
 /** Every document, keyed by its number in docs/opencti-protocol.md, "GraphQL documents" (`### Op NN`). */
 export const DOCUMENTS = {
   "01": HEALTH_CHECK,
@@ -117,5 +132,6 @@ export const DOCUMENTS = {
   "07": WORK_ADD,
   "10": WORK_TO_PROCESSED,
   "14": ADD_EXPECTATIONS,
-  "19": STIX_BUNDLE_PUSH
+  "19": STIX_BUNDLE_PUSH,
+  "21": API_COMPATIBILITY
 } as const

@@ -30,10 +30,10 @@ export const layer = (
   Layer.effectContext(Effect.gen(function*() {
     const client = yield* OpenCtiClient.OpenCtiClient
     const input = Registration.registrationInput(yield* ConnectorConfig)
-    const initial = yield* Registration.register(client, input, startupRetry)
-    const renewing = yield* Reregistration.make(client, input, initial)
+    const initial = yield* Registration.registerDetecting(client, input, startupRetry)
+    const renewing = yield* Reregistration.make(client, initial.input, initial.registration)
     return Context.make(OpenCtiClient.OpenCtiClient, renewing.client).pipe(
-      Context.add(Registration.OpenCtiRegistration, initial),
+      Context.add(Registration.OpenCtiRegistration, initial.registration),
       Context.add(Reregistration.CurrentRegistration, renewing.current)
     )
   })).pipe(Layer.provide(OpenCtiClient.layerConfig), Layer.merge(Recoveries.layer))

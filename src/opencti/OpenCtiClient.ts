@@ -46,6 +46,10 @@ export interface RegisterConnectorInput {
   readonly only_contextual: boolean
   readonly playbook_compatible: boolean
   readonly listen_callback_uri: string | null
+  /** 7.x only (the connector's release); sent only when the platform's input has the field. */
+  readonly version?: string
+  /** 7.x only (the catalog slug); sent only when the platform's input has the field. */
+  readonly slug?: string
 }
 
 export interface QueueDetails {
@@ -59,6 +63,8 @@ export interface OpenCtiClientShape {
   readonly endpoint: string
   /** Op 01: the platform's version; fails with `OpenCtiUnauthorized` on a bad token. */
   readonly about: Effect.Effect<string, OpenCtiError>
+  /** Op 21: the field names of the platform's `RegisterConnectorInput`. */
+  readonly registerInputFields: Effect.Effect<ReadonlyArray<string>, OpenCtiError>
   /** Op 02. */
   readonly register: (input: RegisterConnectorInput) => Effect.Effect<Answers.Registration, OpenCtiError>
   /** Op 05: `state` is the JSON text of the state, or `"null"`. */
@@ -77,7 +83,7 @@ export interface OpenCtiClientShape {
 
 export class OpenCtiClient extends Context.Tag("connector/OpenCtiClient")<OpenCtiClient, OpenCtiClientShape>() {}
 
-const { version: PACKAGE_VERSION } = createRequire(import.meta.url)("../../package.json") as { version: string }
+export const { version: PACKAGE_VERSION } = createRequire(import.meta.url)("../../package.json") as { version: string }
 
 export const USER_AGENT = `spycloud-opencti-connector/${PACKAGE_VERSION}`
 
@@ -268,6 +274,13 @@ export const make = (options: OpenCtiClientOptions): Effect.Effect<OpenCtiClient
         field: "about",
         schema: Schema.NullOr(Schema.Struct({ version: Schema.String }))
       }).pipe(Effect.flatMap(required("healthCheck", "version")), Effect.map((about) => about.version)),
+      registerInputFields: call({
+        operation: "ApiCompatibility",
+        document: Documents.API_COMPATIBILITY,
+        variables: {},
+        field: "registerConnectorInput",
+        schema: Answers.InputType
+      }).pipe(Effect.map((type) => (type?.inputFields ?? []).map((field) => field.name))),
       register: (input) =>
         call({
           operation: "registerConnector",

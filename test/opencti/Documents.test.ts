@@ -66,10 +66,21 @@ const SAMPLE_VARIABLES: Record<string, Record<string, unknown>> = {
   "07": { connectorId: "6d8a1a5e-2b2f-4e4c-9d53-5c1f6f0d0b11", friendlyName: "SpyCloud run" },
   "10": { id: "work_6d8a_2025-01-01T00:00:00.000Z", message: "done", inError: false },
   "14": { id: "w", expectations: 12 },
-  "19": { connectorId: "c", bundle: "{\"type\":\"bundle\",\"id\":\"bundle--x\",\"objects\":[]}", work_id: null }
+  "19": { connectorId: "c", bundle: "{\"type\":\"bundle\",\"id\":\"bundle--x\",\"objects\":[]}", work_id: null },
+  "21": {}
 }
 
 describeWithShared("OpenCTI GraphQL documents against the assembled schemas", () => {
+  it("registration's 7.x fields are accepted only by a platform that has them", () => {
+    const input = {
+      input: { ...SAMPLE_VARIABLES["02"]!.input as object, version: "0.1.0", slug: "spycloud-typescript" }
+    }
+    const accepted = SCHEMA_VERSIONS.filter((version) =>
+      requestProblems(openCtiSchema(version), Documents.REGISTER_CONNECTOR, input).length === 0
+    )
+    expect(accepted).toEqual(["7.260817.0+version-slug"])
+  })
+
   for (const version of SCHEMA_VERSIONS) {
     it(`validate against the assembled ${version} schema, with sample variables`, () => {
       const schema = openCtiSchema(version)

@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
 import { Effect, Layer, Schedule } from "effect"
+import { readFileSync } from "node:fs"
+import { resolve } from "node:path"
 import * as Documents from "../../src/opencti/Documents.js"
+import * as OpenCti from "../../src/opencti/OpenCti.js"
 import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
+import { PACKAGE_VERSION } from "../../src/opencti/OpenCtiClient.js"
 import * as Registration from "../../src/opencti/Registration.js"
 import { openCtiSchema, requestProblems, SCHEMA_VERSIONS } from "../support/opencti/OpenCtiSchemas.js"
 import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
 import { configLayer, openCtiEnv, settingsFor } from "../support/opencti/TestSettings.js"
-import { describeWithShared } from "../support/Shared.js"
+import { describeWithShared, REPO_ROOT } from "../support/Shared.js"
 
 describeWithShared("Registration", () => {
   let platform: OpenCtiStandIn
@@ -53,7 +57,11 @@ describeWithShared("Registration", () => {
           )
         )
       )
-      expect(platform.calls.slice(before).map((call) => call.operation)).toEqual(["healthCheck", "RegisterConnector"])
+      expect(platform.calls.slice(before).map((call) => call.operation)).toEqual([
+        "healthCheck",
+        "ApiCompatibility",
+        "RegisterConnector"
+      ])
       expect(registration).toMatchObject({
         id: env.CONNECTOR_ID,
         connectorState: "{\"last_import_date\": \"2024-05-01T00:00:00+00:00\"}",
@@ -81,5 +89,73 @@ describeWithShared("Registration", () => {
         Schedule.spaced("10 millis")
       )
       expect(registration.id).toBe(env.CONNECTOR_ID)
+    }))
+})
+
+describeWithShared("Registration against each platform version", () => {
+  const manifest = JSON.parse(readFileSync(resolve(REPO_ROOT, "__metadata__/connector_manifest.json"), "utf8")) as {
+    readonly slug: string
+  }
+
+  it("the slug sent is the manifest's", () => {
+    expect(Registration.CONNECTOR_SLUG).toBe(manifest.slug)
+  })
+
+  for (const version of SCHEMA_VERSIONS) {
+    const hasFields = version === "7.260817.0+version-slug"
+    it.live(`${version}: asks the input's fields once, ${hasFields ? "sends" : "leaves out"} version and slug`, () =>
+      Effect.gen(function*() {
+        const platform = yield* Effect.promise(() =>
+          startOpenCtiStandIn({ schemaVersion: version, declareQueues: false })
+        )
+        const env = openCtiEnv(platform)
+        yield* Effect.gen(function*() {
+          // A re-registration (the platform forgot the connector) sends the same input, without asking again.
+          platform.forgetConnector(env.CONNECTOR_ID)
+          yield* (yield* OpenCtiClient.OpenCtiClient).workAdd("SpyCloud run")
+        }).pipe(
+          Effect.provide(OpenCti.layer(Schedule.spaced("10 millis")).pipe(Layer.provide(configLayer(env)))),
+          Effect.ensuring(Effect.promise(() => platform.close()))
+        )
+        expect(platform.invalidRequests).toEqual([])
+        expect(platform.callsOf("ApiCompatibility")).toHaveLength(1)
+        const inputs = platform.callsOf("RegisterConnector").map((call) =>
+          call.variables.input as Record<string, unknown>
+        )
+        expect(inputs).toHaveLength(2)
+        expect(inputs[1]).toEqual(inputs[0])
+        if (hasFields) {
+          expect(inputs[0]).toMatchObject({ version: PACKAGE_VERSION, slug: manifest.slug })
+        } else {
+          expect(Object.keys(inputs[0]!)).not.toContain("version")
+          expect(Object.keys(inputs[0]!)).not.toContain("slug")
+        }
+      }))
+  }
+
+  it.live("when the field query fails, registration goes on with the 6.x input", () =>
+    Effect.gen(function*() {
+      const platform = yield* Effect.promise(() =>
+        startOpenCtiStandIn({ schemaVersion: "7.260817.0+version-slug", declareQueues: false })
+      )
+      const env = openCtiEnv(platform)
+      const answered = platform.onCall((call) => {
+        if (call.operation === "healthCheck") platform.failNext(1, "reset")
+      })
+      yield* Registration.OpenCtiRegistration.pipe(
+        Effect.provide(
+          Registration.layer(Schedule.stop).pipe(
+            Layer.provideMerge(OpenCtiClient.layerConfig),
+            Layer.provide(configLayer(env))
+          )
+        ),
+        Effect.ensuring(Effect.promise(() => platform.close())),
+        Effect.ensuring(Effect.sync(answered))
+      )
+      expect(platform.callsOf("ApiCompatibility")).toHaveLength(0)
+      const [input] = platform.callsOf("RegisterConnector").map((call) =>
+        call.variables.input as Record<string, unknown>
+      )
+      expect(Object.keys(input!)).not.toContain("version")
     }))
 })

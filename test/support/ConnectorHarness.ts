@@ -49,7 +49,7 @@ export const startStandIns = async (spycloud: StandInOptions): Promise<StandIns>
 
 /**
  * Stops what `startStandIns` started (either may be missing when it failed) and checks that no GraphQL
- * document the connector sent failed validation against the 6.8.10 or 6.9.17 schema.
+ * document the connector sent failed validation against any schema of SCHEMA_VERSIONS.
  */
 export const stopStandIns = async (standIns: Partial<StandIns>): Promise<void> => {
   await standIns.spycloud?.stop()

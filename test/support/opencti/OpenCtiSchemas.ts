@@ -15,7 +15,11 @@ import {
 import { readFileSync } from "node:fs"
 import { sharedPath } from "../SharedPaths.js"
 
-export const SCHEMA_VERSIONS = ["6.8.10", "6.9.17"] as const
+/**
+ * The platform versions every document must be valid for: 6.8.10 (the oldest supported), 6.9.17, the
+ * newest 7.x release, and that release with the `version` and `slug` registration fields newer 7.x sources add.
+ */
+export const SCHEMA_VERSIONS = ["6.8.10", "6.9.17", "7.260817.0", "7.260817.0+version-slug"] as const
 export type SchemaVersion = typeof SCHEMA_VERSIONS[number]
 
 const cache = new Map<SchemaVersion, GraphQLSchema>()

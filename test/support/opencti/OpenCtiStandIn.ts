@@ -1,9 +1,9 @@
 /**
- * A local stand-in for an OpenCTI platform, for integration tests: an HTTP GraphQL server on 127.0.0.1 that
- * validates every request against the assembled 6.8.10 and 6.9.17 schemas (an invalid one gets HTTP 400, as Apollo
- * answers, and is recorded so tests can assert that none happened), executes it with graphql-js against the 6.8.10
- * schema and resolvers that behave like the platform (docs/opencti-protocol.md, from "Start-up and registration"
- * to "Sending bundles through the API"), and declares the connector queues in the real RabbitMQ like the platform
+ * A local stand-in for an OpenCTI platform, for integration tests: an HTTP GraphQL server on 127.0.0.1
+ * that validates every request against every assembled schema of SCHEMA_VERSIONS (an invalid one gets
+ * HTTP 400, as Apollo answers, and is recorded so tests can assert that none happened), executes it
+ * with graphql-js against the schema of the version it plays (6.8.10 unless told) and resolvers that behave like the platform
+ * (docs/opencti-protocol.md, from "Start-up and registration" to "Sending bundles through the API"), and declares the connector queues in the real RabbitMQ like the platform
  * does. Everything is recorded for assertions.
  *
  *   const platform = await startOpenCtiStandIn()
@@ -16,7 +16,7 @@ import { execute, getOperationAST, GraphQLError, type GraphQLFormattedError, par
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
-import { openCtiSchema, SCHEMA_VERSIONS } from "./OpenCtiSchemas.js"
+import { openCtiSchema, SCHEMA_VERSIONS, type SchemaVersion } from "./OpenCtiSchemas.js"
 
 export const LOCAL_AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672"
 
@@ -32,7 +32,9 @@ export interface RabbitMqConnectionAnswer {
 export interface OpenCtiStandInOptions {
   /** The token the platform accepts (default: a random one). */
   readonly token?: string
-  /** What `about { version }` answers. */
+  /** The platform version played: the schema requests execute against (variables are coerced to it). */
+  readonly schemaVersion?: SchemaVersion
+  /** What `about { version }` answers (default: the played version without its overlay suffix). */
   readonly version?: string
   /** The id of the token's user, returned as `connector_user_id`. */
   readonly userId?: string
@@ -164,15 +166,16 @@ const readBody = (request: IncomingMessage): Promise<string> =>
   })
 
 export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): Promise<OpenCtiStandIn> => {
-  // Executed against 6.8.10 (the oldest supported); every document must also be valid for 6.9.17.
-  const schema = openCtiSchema("6.8.10")
-  const otherSchemas = SCHEMA_VERSIONS.filter((version) => version !== "6.8.10").map((version) => ({
+  // Executed against the played version; every document must also be valid for every other version.
+  const played = options.schemaVersion ?? "6.8.10"
+  const schema = openCtiSchema(played)
+  const otherSchemas = SCHEMA_VERSIONS.filter((version) => version !== played).map((version) => ({
     version,
     schema: openCtiSchema(version)
   }))
   const token = options.token ?? `standin-${crypto.randomUUID()}`
   const userId = options.userId ?? crypto.randomUUID()
-  const version = options.version ?? "6.8.10"
+  const version = options.version ?? played.replace(/\+.*$/, "")
   const declareQueues = options.declareQueues ?? true
   const connection: RabbitMqConnectionAnswer = {
     host: "127.0.0.1",
