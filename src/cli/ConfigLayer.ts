@@ -4,7 +4,6 @@ import { Console, Effect, Layer, type Option } from "effect"
 import type { ConfigInvalid } from "../config/ConfigInvalid.js"
 import * as ConfigSource from "../config/ConfigSource.js"
 import * as ConnectorConfig from "../config/ConnectorConfig.js"
-import * as ProxyEnvironment from "../config/ProxyEnvironment.js"
 import * as Logging from "../telemetry/Logging.js"
 import { CommandFailed, ExitCode } from "./CommandFailed.js"
 
@@ -15,17 +14,12 @@ export interface CommandEnvironment {
   readonly env: Readonly<Record<string, string | undefined>>
 }
 
-/** Config source, decoded configuration and the proxy variables, all visible to what is built on top. */
+/** Config source + decoded configuration, both visible to what is built on top. */
 export const configLayer = (
   environment: CommandEnvironment
-): Layer.Layer<
-  ConfigSource.ConfigSource | ConnectorConfig.ConnectorConfig | ProxyEnvironment.ProxyEnvironment,
-  ConfigInvalid,
-  FileSystem.FileSystem
-> =>
+): Layer.Layer<ConfigSource.ConfigSource | ConnectorConfig.ConnectorConfig, ConfigInvalid, FileSystem.FileSystem> =>
   ConnectorConfig.layer.pipe(
-    Layer.provideMerge(ConfigSource.layer({ path: environment.configPath, env: environment.env })),
-    Layer.merge(ProxyEnvironment.layer(environment.env))
+    Layer.provideMerge(ConfigSource.layer({ path: environment.configPath, env: environment.env }))
   )
 
 /** Logging as configured (JSON or text, level, connector name). */
