@@ -211,7 +211,8 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         )
         const resent = Number(/resent (\d+)/.exec(note!)![1])
         expect(resent).toBeGreaterThan(0)
-        expect(resent).toBeLessThan(large.objects.length)
+        // Whether any confirm came back before the cut depends on timing: at most the whole bundle is re-sent.
+        expect(resent).toBeLessThanOrEqual(large.objects.length)
         // Every message of the bundle is in the queue; a few may be there twice (the same ids: upserts).
         const wanted = new Set(large.objects.map((object) => object.id))
         const seen = new Set<string>()
