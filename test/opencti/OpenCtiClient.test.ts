@@ -7,22 +7,12 @@ import { registerSecrets } from "../../src/lib/SecretScrubber.js"
 import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import type { OpenCtiError } from "../../src/opencti/OpenCtiError.js"
 import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
+import { registrationInput } from "../support/opencti/RegistrationInput.js"
 import { describeWithShared } from "../support/Shared.js"
 
 const CONNECTOR_ID = "11111111-2222-4333-8444-555555555555"
 
-const REGISTRATION_INPUT: OpenCtiClient.RegisterConnectorInput = {
-  id: CONNECTOR_ID,
-  name: "SpyCloud",
-  type: "EXTERNAL_IMPORT",
-  scope: ["spycloud"],
-  auto: false,
-  auto_update: false,
-  enrichment_resolution: "none",
-  only_contextual: false,
-  playbook_compatible: false,
-  listen_callback_uri: null
-}
+const REGISTRATION_INPUT = registrationInput(CONNECTOR_ID)
 
 const INFO = {
   run_and_terminate: false,

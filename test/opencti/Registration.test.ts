@@ -9,6 +9,7 @@ import { PACKAGE_VERSION } from "../../src/opencti/OpenCtiClient.js"
 import * as Registration from "../../src/opencti/Registration.js"
 import { openCtiSchema, requestProblems, SCHEMA_VERSIONS } from "../support/opencti/OpenCtiSchemas.js"
 import { OpenCtiPlatform, openCtiStandIn, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
+import { registrationInput } from "../support/opencti/RegistrationInput.js"
 import { configLayer, openCtiEnv, settingsFor } from "../support/opencti/TestSettings.js"
 import { describeWithShared, REPO_ROOT } from "../support/Shared.js"
 
@@ -19,18 +20,9 @@ describeWithShared("Registration", () => {
         const platform = yield* OpenCtiPlatform
         const env = openCtiEnv(platform, { CONNECTOR_NAME: "SpyCloud EU", CONNECTOR_SCOPE: "spycloud, breach,,x " })
         const input = Registration.registrationInput(yield* settingsFor(env))
-        expect(input).toEqual({
-          id: env.CONNECTOR_ID,
-          name: "SpyCloud EU",
-          type: "EXTERNAL_IMPORT",
-          scope: ["spycloud", "breach", "x"],
-          auto: false,
-          auto_update: false,
-          enrichment_resolution: "none",
-          only_contextual: false,
-          playbook_compatible: false,
-          listen_callback_uri: null
-        })
+        expect(input).toEqual(
+          registrationInput(env.CONNECTOR_ID, { name: "SpyCloud EU", scope: ["spycloud", "breach", "x"] })
+        )
         for (const version of SCHEMA_VERSIONS) {
           expect(requestProblems(openCtiSchema(version), Documents.REGISTER_CONNECTOR, { input })).toEqual([])
         }

@@ -4,12 +4,13 @@ import { ConnectorState } from "../../src/importer/ConnectorState.js"
 import type { Registration } from "../../src/opencti/Answers.js"
 import * as ConnectorInfo from "../../src/opencti/ConnectorInfo.js"
 import * as OpenCti from "../../src/opencti/OpenCti.js"
-import { OpenCtiClient, type OpenCtiClientShape, type RegisterConnectorInput } from "../../src/opencti/OpenCtiClient.js"
+import { OpenCtiClient, type OpenCtiClientShape } from "../../src/opencti/OpenCtiClient.js"
 import { OpenCtiConnectorUnknown } from "../../src/opencti/OpenCtiError.js"
 import * as OpenCtiState from "../../src/opencti/OpenCtiState.js"
 import * as Reregistration from "../../src/opencti/Reregistration.js"
 import * as Metrics from "../../src/telemetry/Metrics.js"
 import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
+import { registrationInput } from "../support/opencti/RegistrationInput.js"
 import { configLayer, openCtiEnv } from "../support/opencti/TestSettings.js"
 import { describeWithShared } from "../support/Shared.js"
 
@@ -98,7 +99,7 @@ describeWithShared("Reregistration against the OpenCTI stand-in", () => {
 })
 
 describe("Reregistration's backoff", () => {
-  const INPUT = { id: "c" } as RegisterConnectorInput
+  const INPUT = registrationInput("c")
   const REGISTRATION = { id: "c", connectorState: null, config: { push: "push_c" } } as unknown as Registration
 
   /** A client whose connector is always forgotten right after each registration. */
