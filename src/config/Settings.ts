@@ -324,6 +324,14 @@ export const spycloud = {
     description: "A time window whose query matches more records is split; smaller means more frequent checkpoints.",
     origin: "ours"
   }),
+  maxResponseMb: withDefault({
+    path: "spycloud.max_response_mb",
+    schema: PositiveInt,
+    default: "64",
+    description:
+      "Largest SpyCloud answer read, in MiB (a full page of 1000 records is a few MiB); a larger one is abandoned and retried like a bad answer.",
+    origin: "ours"
+  }),
   connectTimeout: withDefault({
     path: "spycloud.connect_timeout",
     schema: IsoDuration,
