@@ -147,6 +147,18 @@ const secretsOf = (decoded: Record<string, Record<string, unknown>>): Array<stri
 /** The configuration service, read from whatever `ConfigProvider` the layer is built under. */
 export const layer: Layer.Layer<ConnectorConfig, ConfigInvalid> = Layer.effect(ConnectorConfig, load)
 
+/**
+ * Settings that work but expose a secret on the wire, one sentence each: logged at start by every command
+ * and printed by `check`.
+ */
+export const transportWarnings = (settings: Settings): ReadonlyArray<string> =>
+  settings.spycloud.apiBaseUrl.toLowerCase().startsWith("http://")
+    ? [
+      `${subjectOf(SETTINGS.spycloud.apiBaseUrl)} uses http://: the SpyCloud API key is sent unencrypted; ` +
+      "use https://"
+    ]
+    : []
+
 /** True when the connector runs without OpenCTI: bundles to a directory, state in a file. */
 export const isOffline = (settings: Settings): boolean => Option.isNone(settings.opencti.url)
 
