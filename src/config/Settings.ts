@@ -44,7 +44,8 @@ export const opencti = {
     path: "opencti.token",
     schema: SecretText,
     description: "OpenCTI API token of the connector's user. Required with OPENCTI_URL.",
-    origin: "pycti"
+    origin: "pycti",
+    fromFile: true
   }),
   sslVerify: withDefault({
     path: "opencti.ssl_verify",
@@ -217,7 +218,13 @@ export const mq = {
   vhost: optional({ path: "mq.vhost", schema: Text, description: "RabbitMQ virtual host override.", origin: "pycti" }),
   useSsl: optional({ path: "mq.use_ssl", schema: Bool, description: "Use AMQPS (TLS) override.", origin: "pycti" }),
   user: optional({ path: "mq.user", schema: Text, description: "RabbitMQ user override.", origin: "pycti" }),
-  pass: secret({ path: "mq.pass", schema: SecretText, description: "RabbitMQ password override.", origin: "pycti" }),
+  pass: secret({
+    path: "mq.pass",
+    schema: SecretText,
+    description: "RabbitMQ password override.",
+    origin: "pycti",
+    fromFile: true
+  }),
   useSslCa: optional({
     path: "mq.use_ssl_ca",
     schema: Text,
@@ -271,7 +278,8 @@ export const spycloud = {
     path: "spycloud.api_key",
     schema: SecretText,
     description: "SpyCloud API key (sent as X-API-KEY). Required.",
-    origin: "spycloud"
+    origin: "spycloud",
+    fromFile: true
   }),
   severityLevels: withDefault({
     path: "spycloud.severity_levels",
