@@ -24,6 +24,7 @@ import {
 } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import { jsonSyntaxErrorText } from "../lib/ParseErrorText.js"
+import { REDACTED_TEXT, withoutRegisteredSecrets } from "../lib/SecretScrubber.js"
 import { type BreachCatalog, decodeBreachCatalog, type SourceId } from "./BreachRecord.js"
 import { CatalogCache, DEFAULT_CATALOG_CACHE_CAPACITY } from "./CatalogCache.js"
 import { classifyFailedResponse } from "./FailureClassification.js"
@@ -192,7 +193,8 @@ export const make = (
     const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
 
     // Belt and braces: no text that reaches an error or a log can carry the key, even if a server echoed it.
-    const scrub = (text: string) => apiKey === "" ? text : text.split(apiKey).join("<redacted>")
+    const scrub = (text: string) =>
+      apiKey === "" || !text.includes(apiKey) ? text : text.split(apiKey).join(REDACTED_TEXT)
 
     const policyFor = (endpoint: Endpoint, maxRetries: number): Schedule.Schedule<unknown, AttemptError> =>
       retryPolicy<AttemptError>({
@@ -281,7 +283,10 @@ export const make = (
           )
         )
         const finished = yield* Clock.currentTimeMillis
-        const { body, response } = exchange
+        // Every secret the connector holds is taken out before parsing: an answer that echoes one (into a
+        // record, say) cannot carry it into a bundle, a log or the state.
+        const { response } = exchange
+        const body = withoutRegisteredSecrets(scrub(exchange.body))
         yield* Metrics.recordRequest(endpoint, String(response.status), (finished - started) / 1000)
         if (response.status < 200 || response.status > 299) {
           const headers: Record<string, string> = {}
@@ -289,7 +294,7 @@ export const make = (
           return yield* classifyFailedResponse({
             status: response.status,
             headers,
-            body: scrub(body),
+            body,
             retryAfter: parseRetryAfter(response.headers["retry-after"], finished)
           })
         }
@@ -307,7 +312,7 @@ export const make = (
         if (Either.isLeft(decoded)) {
           return yield* new RetryableFailure({
             reason: "bad-body",
-            detail: scrub(decoded.left),
+            detail: decoded.left,
             retryAfter: Option.none()
           })
         }
