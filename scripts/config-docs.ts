@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { catalogJson } from "../src/config/CatalogJson.js"
-import type { Setting } from "../src/config/Setting.js"
+import { fileVariant, type Setting } from "../src/config/Setting.js"
 import { SETTINGS } from "../src/config/Settings.js"
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..")
@@ -44,12 +44,25 @@ const ORIGIN_TEXT = { pycti: "OpenCTI", spycloud: "official connector", ours: "t
 const defaultText = (setting: Setting<unknown>) =>
   setting.defaultText === undefined ? (setting.required ? "required" : "unset") : `\`${setting.defaultText}\``
 
+/** What `<ENV>_FILE` does, in the words every generated file uses. */
+const fileVariantText = (setting: Setting<unknown>) =>
+  `File holding ${setting.env} (e.g. a Docker or Kubernetes secret), read once at start, its trailing line ` +
+  `break dropped; not together with ${setting.env}.`
+
+/** The Docker secret name the compose example uses for a `fromFile` setting. */
+const secretName = (setting: Setting<unknown>) => setting.env.toLowerCase()
+
+const FROM_FILE = ALL.filter((setting) => setting.fromFile)
+
 export const renderReadmeTable = (): string => {
-  const rows = ALL.map((setting) =>
-    `| \`${setting.env}\` | \`${setting.path}\` | ${setting.defaultText === "" ? "empty" : defaultText(setting)} | ${
-      setting.description.replace(/\|/g, "\\|")
-    } | ${ORIGIN_TEXT[setting.origin]} |`
-  )
+  const rows = ALL.flatMap((setting) => {
+    const row = `| \`${setting.env}\` | \`${setting.path}\` | ${
+      setting.defaultText === "" ? "empty" : defaultText(setting)
+    } | ${setting.description.replace(/\|/g, "\\|")} | ${ORIGIN_TEXT[setting.origin]} |`
+    if (!setting.fromFile) return [row]
+    const variant = fileVariant(setting)
+    return [row, `| \`${variant.env}\` | \`${variant.path}\` | unset | ${fileVariantText(setting)} | this connector |`]
+  })
   return [
     "| Environment variable | config.yml | Default | Meaning | Defined by |",
     "| --- | --- | --- | --- | --- |",
@@ -75,6 +88,9 @@ export const renderConfigSample = (): string => {
       if (sample !== undefined) lines.push(`  ${key}: ${quoteYaml(sample)}`)
       else if (setting.defaultText !== undefined) lines.push(`  # ${key}: ${quoteYaml(setting.defaultText)}`)
       else lines.push(`  # ${key}:`)
+      if (setting.fromFile) {
+        lines.push(`  # ${fileVariantText(setting)} [${fileVariant(setting).env}]`, `  # ${key}_file:`)
+      }
     }
   }
   return lines.join("\n") + "\n"
@@ -108,13 +124,30 @@ export const renderComposeFile = (): string => {
     const sample = SAMPLE_VALUES[setting.path]
     if (sample !== undefined) lines.push(`      - ${setting.env}=${sample}`)
     else lines.push(`      # - ${setting.env}=${setting.defaultText ?? ""}`)
+    if (setting.fromFile) {
+      lines.push(
+        `      # ${fileVariantText(setting)}`,
+        `      # - ${fileVariant(setting).env}=/run/secrets/${secretName(setting)}`
+      )
+    }
   }
   lines.push(
     "    # Optional: keep bundles (and, offline, the state file) on the host.",
     "    # volumes:",
     "    #   - ./bundles:/data/bundles",
+    "    # Optional: secrets from files (Docker secrets) instead of the environment. Replace each",
+    `    # ${FROM_FILE.map((setting) => setting.env).join(", ")} above by its *_FILE line, then uncomment`,
+    "    # this and the top-level secrets: block below.",
+    "    # secrets:",
+    ...FROM_FILE.map((setting) => `    #   - ${secretName(setting)}`),
     "    networks:",
     "      - opencti",
+    "",
+    "# secrets:",
+    ...FROM_FILE.flatMap((setting) => [
+      `#   ${secretName(setting)}:`,
+      `#     file: ./secrets/${secretName(setting)}`
+    ]),
     "",
     "networks:",
     "  # The network of your OpenCTI deployment (docker network ls); the connector reaches OpenCTI and RabbitMQ on it.",
@@ -175,7 +208,14 @@ export const configSchema = () => ({
   $schema: "https://json-schema.org/draft/2020-12/schema",
   $id: `${MANIFEST.source_code}/blob/main/__metadata__/connector_config_schema.json`,
   type: "object",
-  properties: Object.fromEntries(CATALOG_SETTINGS.map((setting) => [setting.env, propertyOf(setting)])),
+  properties: Object.fromEntries(
+    CATALOG_SETTINGS.flatMap((setting) => [
+      [setting.env, propertyOf(setting)],
+      ...(setting.fromFile
+        ? [[fileVariant(setting).env, { description: fileVariantText(setting), type: "string" }]]
+        : [])
+    ])
+  ),
   required: CATALOG_SETTINGS.filter(isCatalogRequired).map((setting) => setting.env),
   additionalProperties: true
 })

@@ -9,6 +9,7 @@ import type { BreachRecord } from "../spycloud/BreachRecord.js"
 import { type BreachPage, SpycloudClient } from "../spycloud/SpycloudClient.js"
 import type { SpycloudError } from "../spycloud/SpycloudError.js"
 import { type BundlePacker, makeBundlePacker } from "../stix/BundleAssembler.js"
+import { MAX_VALUE_LENGTH } from "../stix/FieldText.js"
 import { makeMappingContext, type MappingContext } from "../stix/MappingContext.js"
 import * as Metrics from "../telemetry/Metrics.js"
 import { BundleSink } from "./BundleSink.js"
@@ -63,7 +64,8 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
         Effect.catchTags({
           Unavailable: (error) => degradeCatalogs(error, stats),
           Timeout: (error) => degradeCatalogs(error, stats),
-          BadResponse: (error) => degradeCatalogs(error, stats)
+          BadResponse: (error) => degradeCatalogs(error, stats),
+          ResponseTooLarge: (error) => degradeCatalogs(error, stats)
         })
       )
 
@@ -91,6 +93,14 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
             reason: skipped.reason
           })
         }
+        yield* Metric.incrementBy(ImportMetrics.valuesOversize, converted.oversize.length)
+        for (const skipped of converted.oversize) {
+          yield* Effect.logWarning("Left out a value too long to become an observable", {
+            document_id: skipped.documentId,
+            field: skipped.field,
+            max_length: MAX_VALUE_LENGTH
+          })
+        }
         for (const note of converted.notes) {
           if (!seenNotes.has(note)) {
             seenNotes.add(note)
@@ -108,6 +118,7 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
           return Effect.succeed<WindowOutcome>({ _tag: "TooHeavy", hits, reason: error.message })
         case "Unavailable":
         case "BadResponse":
+        case "ResponseTooLarge":
           return Effect.succeed<WindowOutcome>({ _tag: "Failing", hits, reason: error.message })
         case "CursorExpired":
           return Effect.succeed<WindowOutcome>({ _tag: "CursorLost", hits, reason: error.message })

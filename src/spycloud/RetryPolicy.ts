@@ -7,7 +7,7 @@ import { Data, Duration, Effect, Option, Predicate, Schedule } from "effect"
 
 /**
  * A failure worth repeating the request for. It never leaves the client: once the retries are used up it
- * becomes a `Timeout`, `Unavailable` or `BadResponse` (see `SpycloudClientLive`).
+ * becomes a `Timeout`, `Unavailable`, `BadResponse` or `ResponseTooLarge` (see `SpycloudClientLive`).
  */
 export class RetryableFailure extends Data.TaggedError("RetryableFailure")<{
   readonly reason:
@@ -23,6 +23,8 @@ export class RetryableFailure extends Data.TaggedError("RetryableFailure")<{
     | "read-timeout"
     /** HTTP 200 whose body is not JSON or not the `{cursor, hits, results}` envelope. */
     | "bad-body"
+    /** A body larger than the response bound (abandoned unread). */
+    | "too-large"
   readonly detail: string
   /** What the server asked for in `Retry-After`, if anything. */
   readonly retryAfter: Option.Option<Duration.Duration>
