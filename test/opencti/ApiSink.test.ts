@@ -58,14 +58,16 @@ describeWithShared("ApiSink against the OpenCTI stand-in", () => {
       }).pipe(Effect.provide(layer))
     }))
 
-  it.live("a refused bundle fails the send with SinkError", () =>
-    Effect.gen(function*() {
-      const env = openCtiEnv(platform, { CONNECTOR_QUEUE_PROTOCOL: "api" })
-      const client = yield* OpenCtiClient.OpenCtiClient.pipe(
-        Effect.provide(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env))))
-      )
+  it.live("a refused bundle fails the send with SinkError", () => {
+    const env = openCtiEnv(platform, { CONNECTOR_QUEUE_PROTOCOL: "api" })
+    // Used inside the provide, so that the refusal is the platform's, not a destroyed HTTP client's.
+    return Effect.gen(function*() {
+      const client = yield* OpenCtiClient.OpenCtiClient
+      const before = platform.callsOf("StixBundlePush").length
       // Not registered: the platform refuses bundles of an unknown connector.
       const exit = yield* Effect.exit(ApiSink.make(client).send(BUNDLE, Option.none()))
       expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "SinkError", sink: "api" } } })
-    }))
+      expect(platform.callsOf("StixBundlePush").length).toBeGreaterThan(before)
+    }).pipe(Effect.provide(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env)))))
+  })
 })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Schedule } from "effect"
+import { Context, Effect, Layer, Option, Schedule } from "effect"
 import { WorkTracker } from "../../src/importer/WorkTracker.js"
 import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import * as OpenCtiWorkTracker from "../../src/opencti/OpenCtiWorkTracker.js"
@@ -19,19 +19,21 @@ describeWithShared("OpenCtiWorkTracker against the OpenCTI stand-in", () => {
     await platform.close()
   })
 
+  /** The tracker, built in the test's scope: its HTTP dispatcher is destroyed when the scope closes. */
   const tracker = (env: Record<string, string>) =>
-    WorkTracker.pipe(
-      Effect.provide(
+    Effect.map(
+      Layer.build(
         OpenCtiWorkTracker.layer.pipe(
           Layer.provideMerge(Registration.layer(Schedule.spaced("10 millis"))),
           Layer.provideMerge(OpenCtiClient.layerConfig),
           Layer.provideMerge(Recoveries.layer),
           Layer.provide(configLayer(env))
         )
-      )
+      ),
+      Context.get(WorkTracker)
     )
 
-  it.live("opens a work for the connector and closes it with the summary, or in error", () =>
+  it.scopedLive("opens a work for the connector and closes it with the summary, or in error", () =>
     Effect.gen(function*() {
       const env = openCtiEnv(platform)
       const works = yield* tracker(env)
@@ -50,7 +52,7 @@ describeWithShared("OpenCtiWorkTracker against the OpenCTI stand-in", () => {
       expect(platform.works.get(Option.getOrThrow(failed))!.errors).toEqual(["SpyCloud API unreachable"])
     }))
 
-  it.live("opens no work when CONNECTOR_SEND_TO_QUEUE is false, like pycti", () =>
+  it.scopedLive("opens no work when CONNECTOR_SEND_TO_QUEUE is false, like pycti", () =>
     Effect.gen(function*() {
       const env = openCtiEnv(platform, { CONNECTOR_SEND_TO_QUEUE: "false", CONNECTOR_SEND_TO_DIRECTORY: "true" })
       const works = yield* tracker({ ...env, CONNECTOR_SEND_TO_DIRECTORY_PATH: "/tmp/unused" })
@@ -61,7 +63,7 @@ describeWithShared("OpenCtiWorkTracker against the OpenCTI stand-in", () => {
       expect(platform.calls.length).toBe(before)
     }))
 
-  it.live("a work that cannot be closed is logged, not raised", () =>
+  it.scopedLive("a work that cannot be closed is logged, not raised", () =>
     Effect.gen(function*() {
       const works = yield* tracker(openCtiEnv(platform))
       yield* works.finish(Option.some("work_that_does_not_exist"), "done", false)

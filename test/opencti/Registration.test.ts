@@ -76,12 +76,11 @@ describeWithShared("Registration", () => {
       expect(platform.connectors.get(env.CONNECTOR_ID)?.scope).toEqual(["spycloud"])
     }))
 
-  it.live("waits for a platform that is still starting", () =>
-    Effect.gen(function*() {
-      const env = openCtiEnv(platform)
-      const client = yield* OpenCtiClient.OpenCtiClient.pipe(
-        Effect.provide(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env))))
-      )
+  it.live("waits for a platform that is still starting", () => {
+    const env = openCtiEnv(platform)
+    // The client is used inside the provide: its HTTP dispatcher is destroyed when the layer is released.
+    return Effect.gen(function*() {
+      const client = yield* OpenCtiClient.OpenCtiClient
       platform.failNext(3)
       const registration = yield* Registration.register(
         client,
@@ -89,7 +88,8 @@ describeWithShared("Registration", () => {
         Schedule.spaced("10 millis")
       )
       expect(registration.id).toBe(env.CONNECTOR_ID)
-    }))
+    }).pipe(Effect.provide(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env)))))
+  })
 })
 
 describeWithShared("Registration against each platform version", () => {
