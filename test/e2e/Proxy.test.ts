@@ -168,6 +168,21 @@ describeWithShared("the binary behind an outbound proxy (real RabbitMQ)", () => 
     expectNoCredentials(result.stderr + result.stdout)
   })
 
+  it("NO_PROXY covers the subdomains of a listed domain: SpyCloud goes direct, where its name does not resolve", async () => {
+    const env = connectorEnv(platform, spycloud, {
+      SPYCLOUD_API_BASE_URL: spycloudViaProxy(),
+      HTTPS_PROXY: proxy.urlWithCredentials,
+      HTTP_PROXY: proxy.urlWithCredentials,
+      NO_PROXY: "proxy.test,127.0.0.1"
+    })
+    const [result, passed] = await recorded(() => runToEnd(["check"], env))
+    const output = result.stdout + result.stderr
+    expect(result.code, output).toBe(1)
+    expect(passed).toEqual([])
+    expect(output).toMatch(/SpyCloud.*(ENOTFOUND|getaddrinfo|not resolve)/)
+    expectNoCredentials(output)
+  })
+
   it("NO_PROXY=* keeps every host direct", async () => {
     const env = connectorEnv(platform, spycloud, {
       HTTPS_PROXY: proxy.urlWithCredentials,
