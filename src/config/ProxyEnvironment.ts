@@ -23,6 +23,12 @@ export const NO_PROXY_SETTINGS: ProxySettings = {
   noProxy: Option.none()
 }
 
+/** The proxy settings the edge provided; none (direct) where it provided none, as in most tests. */
+export const current: Effect.Effect<ProxySettings> = Effect.map(
+  Effect.serviceOption(ProxyEnvironment),
+  Option.getOrElse(() => NO_PROXY_SETTINGS)
+)
+
 type Environment = Readonly<Record<string, string | undefined>>
 
 const read = (env: Environment, name: string): Option.Option<string> =>

@@ -9,7 +9,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import { Effect, Layer, Option } from "effect"
 import { readFile } from "node:fs/promises"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
-import { NO_PROXY_SETTINGS, ProxyEnvironment, type ProxySettings } from "../config/ProxyEnvironment.js"
+import * as ProxyEnvironment from "../config/ProxyEnvironment.js"
 import * as HttpDispatcher from "../lib/HttpDispatcher.js"
 import { OpenCtiUnreachable } from "./OpenCtiError.js"
 
@@ -35,7 +35,7 @@ export const agentOptions = (
 export const layer = (
   sslVerify: SslVerify,
   url: string,
-  proxy: ProxySettings = NO_PROXY_SETTINGS
+  proxy: ProxyEnvironment.ProxySettings = ProxyEnvironment.NO_PROXY_SETTINGS
 ): Layer.Layer<HttpClient.HttpClient, OpenCtiUnreachable> =>
   Layer.unwrapEffect(
     Effect.map(agentOptions(sslVerify, url), (tls) =>
@@ -45,7 +45,7 @@ export const layer = (
 export const layerConfig: Layer.Layer<HttpClient.HttpClient, OpenCtiUnreachable, ConnectorConfig> = Layer.unwrapEffect(
   Effect.gen(function*() {
     const settings = yield* ConnectorConfig
-    const proxy = Option.getOrElse(yield* Effect.serviceOption(ProxyEnvironment), () => NO_PROXY_SETTINGS)
+    const proxy = yield* ProxyEnvironment.current
     return layer(
       settings.opencti.sslVerify,
       Option.match(settings.opencti.url, { onNone: () => "(no OPENCTI_URL)", onSome: (url) => `${url}/graphql` }),

@@ -8,7 +8,7 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Clock, DateTime, Duration, Effect, Either, Layer, Metric, Option, Redacted, type Schedule } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
-import { NO_PROXY_SETTINGS, ProxyEnvironment, type ProxySettings } from "../config/ProxyEnvironment.js"
+import * as ProxyEnvironment from "../config/ProxyEnvironment.js"
 import * as HttpDispatcher from "../lib/HttpDispatcher.js"
 import { jsonSyntaxErrorText } from "../lib/ParseErrorText.js"
 import { type BreachCatalog, decodeBreachCatalog, type SourceId } from "./BreachRecord.js"
@@ -397,19 +397,19 @@ export const layer: Layer.Layer<SpycloudClient, never, HttpClient.HttpClient | C
 export const makeNodeHttpClientLayer = (options: {
   readonly connectTimeout: Duration.DurationInput
   /** HTTP(S)_PROXY and NO_PROXY (none: direct). */
-  readonly proxy?: ProxySettings
+  readonly proxy?: ProxyEnvironment.ProxySettings
 }): Layer.Layer<HttpClient.HttpClient> =>
   HttpDispatcher.httpClientLayer({
     service: "SpyCloud",
     connect: { timeout: Duration.toMillis(Duration.decode(options.connectTimeout)) },
-    proxy: options.proxy ?? NO_PROXY_SETTINGS
+    proxy: options.proxy ?? ProxyEnvironment.NO_PROXY_SETTINGS
   })
 
 /** `makeNodeHttpClientLayer` with `SPYCLOUD_CONNECT_TIMEOUT` and the proxy variables, when the edge gives them. */
 export const nodeHttpClientLayer: Layer.Layer<HttpClient.HttpClient, never, ConnectorConfig> = Layer.unwrapEffect(
   Effect.gen(function*() {
     const { spycloud } = yield* ConnectorConfig
-    const proxy = Option.getOrElse(yield* Effect.serviceOption(ProxyEnvironment), () => NO_PROXY_SETTINGS)
+    const proxy = yield* ProxyEnvironment.current
     return makeNodeHttpClientLayer({ connectTimeout: spycloud.connectTimeout, proxy })
   })
 )

@@ -52,6 +52,14 @@ describeWithShared("the binary behind an outbound proxy (real RabbitMQ)", () => 
   const spycloudViaProxy = () => spycloud.baseUrl.replace("127.0.0.1", SPYCLOUD_HOST)
   const platformViaProxy = () => `https://${OPENCTI_HOST}:${platformPort()}`
 
+  /** The environment of a run behind the proxy (upper-case variables, with credentials); `overrides` win. */
+  const proxiedEnv = (overrides: Readonly<Record<string, string>>) =>
+    connectorEnv(platform, spycloud, {
+      HTTPS_PROXY: proxy.urlWithCredentials,
+      HTTP_PROXY: proxy.urlWithCredentials,
+      ...overrides
+    })
+
   /** What passed the proxy during `run`. */
   const recorded = async <A>(run: () => Promise<A>): Promise<[A, ReadonlyArray<ProxiedRequest>]> => {
     const before = proxy.requests.length
@@ -114,13 +122,11 @@ describeWithShared("the binary behind an outbound proxy (real RabbitMQ)", () => 
   })
 
   it("check: OpenCTI over TLS through the proxy trusts NODE_EXTRA_CA_CERTS with OPENCTI_SSL_VERIFY=true, and shows the proxy without credentials", async () => {
-    const env = connectorEnv(platform, spycloud, {
+    const env = proxiedEnv({
       SPYCLOUD_API_BASE_URL: spycloudViaProxy(),
       OPENCTI_URL: platformViaProxy(),
       OPENCTI_SSL_VERIFY: "true",
       NODE_EXTRA_CA_CERTS: certificate.certPath,
-      HTTPS_PROXY: proxy.urlWithCredentials,
-      HTTP_PROXY: proxy.urlWithCredentials,
       NO_PROXY: ".internal.example"
     })
     const [result, passed] = await recorded(() => runToEnd(["check"], env))
@@ -135,12 +141,10 @@ describeWithShared("the binary behind an outbound proxy (real RabbitMQ)", () => 
   })
 
   it("check: without the platform's CA, verification inside the tunnel refuses the self-signed certificate", async () => {
-    const env = connectorEnv(platform, spycloud, {
+    const env = proxiedEnv({
       SPYCLOUD_API_BASE_URL: spycloudViaProxy(),
       OPENCTI_URL: platformViaProxy(),
-      OPENCTI_SSL_VERIFY: "true",
-      HTTPS_PROXY: proxy.urlWithCredentials,
-      HTTP_PROXY: proxy.urlWithCredentials
+      OPENCTI_SSL_VERIFY: "true"
     })
     const [result, passed] = await recorded(() => runToEnd(["check"], env))
     const output = result.stdout + result.stderr
@@ -152,10 +156,9 @@ describeWithShared("the binary behind an outbound proxy (real RabbitMQ)", () => 
   })
 
   it("NO_PROXY keeps a listed host:port direct while SpyCloud still goes through the proxy", async () => {
-    const env = connectorEnv(platform, spycloud, {
+    const env = proxiedEnv({
       SPYCLOUD_API_BASE_URL: spycloudViaProxy(),
       OPENCTI_URL: platform.url,
-      HTTPS_PROXY: proxy.urlWithCredentials,
       http_proxy: proxy.urlWithCredentials,
       NO_PROXY: `*.internal.example 127.0.0.1:${platformPort()}`
     })
@@ -169,10 +172,8 @@ describeWithShared("the binary behind an outbound proxy (real RabbitMQ)", () => 
   })
 
   it("NO_PROXY covers the subdomains of a listed domain: SpyCloud goes direct, where its name does not resolve", async () => {
-    const env = connectorEnv(platform, spycloud, {
+    const env = proxiedEnv({
       SPYCLOUD_API_BASE_URL: spycloudViaProxy(),
-      HTTPS_PROXY: proxy.urlWithCredentials,
-      HTTP_PROXY: proxy.urlWithCredentials,
       NO_PROXY: "proxy.test,127.0.0.1"
     })
     const [result, passed] = await recorded(() => runToEnd(["check"], env))
@@ -184,9 +185,7 @@ describeWithShared("the binary behind an outbound proxy (real RabbitMQ)", () => 
   })
 
   it("NO_PROXY=* keeps every host direct", async () => {
-    const env = connectorEnv(platform, spycloud, {
-      HTTPS_PROXY: proxy.urlWithCredentials,
-      HTTP_PROXY: proxy.urlWithCredentials,
+    const env = proxiedEnv({
       NO_PROXY: "*"
     })
     const [result, passed] = await recorded(() => runToEnd(["check"], env))
