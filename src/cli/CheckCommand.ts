@@ -5,13 +5,31 @@
 import { Console, Effect, Option } from "effect"
 import { ConfigSource } from "../config/ConfigSource.js"
 import { ConnectorConfig, isOffline, readText, transportWarnings } from "../config/ConnectorConfig.js"
+import { ProxyEnvironment, type ProxySettings } from "../config/ProxyEnvironment.js"
 import type { Setting } from "../config/Setting.js"
 import { SETTINGS } from "../config/Settings.js"
+import { describeProxies, usesProxy } from "../lib/HttpDispatcher.js"
 import { formatRows, settingRows } from "./SettingsReport.js"
 
 const ALL_SETTINGS: ReadonlyArray<Setting<unknown>> = Object.values(SETTINGS).flatMap((section) =>
   Object.values(section)
 )
+
+/** The proxies in use, without their credentials, and what goes through them. */
+export const proxyReport = (proxy: ProxySettings): string => {
+  if (!usesProxy(proxy)) {
+    return "Proxies: none (no https_proxy/HTTPS_PROXY, http_proxy/HTTP_PROXY): SpyCloud and OpenCTI are reached directly"
+  }
+  const shown = describeProxies(proxy)
+  const lines = ["https_proxy", "http_proxy", "no_proxy"].map((name) =>
+    `  ${name.padEnd(11)}  ${shown[name] ?? "(not set)"}`
+  )
+  return [
+    "Proxies (lower-case variables win over upper-case ones):",
+    ...lines,
+    "  SpyCloud and OpenCTI HTTP go through them, except hosts in no_proxy; RabbitMQ (AMQP) is reached directly"
+  ].join("\n")
+}
 
 /** Prints the resolved configuration: where it came from, every value, defaults marked, secrets redacted. */
 export const printConfiguration = Effect.gen(function*() {
@@ -31,6 +49,7 @@ export const printConfiguration = Effect.gen(function*() {
     : "OpenCTI"
   yield* Console.log(`Configuration: valid\n  read from: ${origin}\n  mode: ${mode}\n`)
   yield* Console.log(formatRows(settingRows(settings, (setting) => given.has(setting.env))))
+  yield* Console.log(`\n${proxyReport(yield* ProxyEnvironment)}`)
   for (const warning of transportWarnings(settings)) yield* Console.log(`\nWarning: ${warning}`)
   if (source.unknownKeys.length > 0) {
     yield* Console.log(`\nKeys in the config file that this connector does not read: ${source.unknownKeys.join(", ")}`)

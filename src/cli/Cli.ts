@@ -3,6 +3,7 @@ import { Command, Options } from "@effect/cli"
 import { Console, Effect, Layer, Option, Schedule } from "effect"
 import type { ConfigSource } from "../config/ConfigSource.js"
 import { ConnectorConfig, isOffline, type Settings, transportWarnings } from "../config/ConnectorConfig.js"
+import type { ProxyEnvironment } from "../config/ProxyEnvironment.js"
 import { summaryText } from "../importer/PassStats.js"
 import { isRunAndTerminate, runAndTerminate, runForever } from "../importer/Scheduler.js"
 import * as OpenCti from "../opencti/OpenCti.js"
@@ -113,7 +114,7 @@ export const makeCli = (options: { readonly env: CommandEnvironment["env"]; read
     own: Option.Option<string>,
     what: string,
     wiring: (settings: Settings) => Layer.Layer<R, LE, LR>,
-    program: Effect.Effect<A, E, R | ConnectorConfig | ConfigSource>
+    program: Effect.Effect<A, E, R | ConnectorConfig | ConfigSource | ProxyEnvironment>
   ) =>
     Effect.flatMap(
       environment(own),

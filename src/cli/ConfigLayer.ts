@@ -1,9 +1,10 @@
 /** The configuration and logging every command starts from, and how a command's failure is reported. */
 import type * as FileSystem from "@effect/platform/FileSystem"
-import { Console, Effect, Layer, type Option } from "effect"
-import type { ConfigInvalid } from "../config/ConfigInvalid.js"
+import { Console, Context, Effect, Layer, Option } from "effect"
+import { ConfigInvalid } from "../config/ConfigInvalid.js"
 import * as ConfigSource from "../config/ConfigSource.js"
 import * as ConnectorConfig from "../config/ConnectorConfig.js"
+import * as ProxyEnvironment from "../config/ProxyEnvironment.js"
 import * as Logging from "../telemetry/Logging.js"
 import { CommandFailed, ExitCode, isCommandFailed } from "./CommandFailed.js"
 
@@ -14,13 +15,27 @@ export interface CommandEnvironment {
   readonly env: Readonly<Record<string, string | undefined>>
 }
 
-/** Config source + decoded configuration, both visible to what is built on top. */
+/** Config source, decoded configuration and the proxy variables, all visible to what is built on top. */
 export const configLayer = (
   environment: CommandEnvironment
-): Layer.Layer<ConfigSource.ConfigSource | ConnectorConfig.ConnectorConfig, ConfigInvalid, FileSystem.FileSystem> =>
-  ConnectorConfig.layer.pipe(
-    Layer.provideMerge(ConfigSource.layer({ path: environment.configPath, env: environment.env }))
-  )
+): Layer.Layer<
+  ConfigSource.ConfigSource | ConnectorConfig.ConnectorConfig | ProxyEnvironment.ProxyEnvironment,
+  ConfigInvalid,
+  FileSystem.FileSystem
+> =>
+  Layer.effectContext(
+    // Validated together: a bad proxy URL is listed with every other problem, in one message.
+    Effect.all([ConnectorConfig.load, ProxyEnvironment.fromEnvironment(environment.env)], { mode: "validate" }).pipe(
+      Effect.mapError((errors) =>
+        new ConfigInvalid({ problems: errors.flatMap(Option.match({ onNone: () => [], onSome: (e) => e.problems })) })
+      ),
+      Effect.map(([settings, proxy]) =>
+        Context.make(ConnectorConfig.ConnectorConfig, settings).pipe(
+          Context.add(ProxyEnvironment.ProxyEnvironment, proxy)
+        )
+      )
+    )
+  ).pipe(Layer.provideMerge(ConfigSource.layer({ path: environment.configPath, env: environment.env })))
 
 /** Logging as configured (JSON or text, level, connector name). */
 const loggingLayer: Layer.Layer<never, never, ConnectorConfig.ConnectorConfig> = Layer.unwrapEffect(

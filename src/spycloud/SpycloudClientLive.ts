@@ -3,8 +3,6 @@
  * catalog"): the watchlist as a stream of pages, batched and cached catalog lookups, and the probe for `check`.
  * Every failure that survives the retries is a typed `SpycloudError`; none is ever read as "no more pages".
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import Undici from "@effect/platform-node/Undici"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -23,6 +21,8 @@ import {
   Stream
 } from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
+import * as ProxyEnvironment from "../config/ProxyEnvironment.js"
+import * as HttpDispatcher from "../lib/HttpDispatcher.js"
 import { jsonSyntaxErrorText } from "../lib/ParseErrorText.js"
 import { REDACTED_TEXT, withoutRegisteredSecrets } from "../lib/SecretScrubber.js"
 import { type BreachCatalog, decodeBreachCatalog, type SourceId } from "./BreachRecord.js"
@@ -472,22 +472,20 @@ export const layer: Layer.Layer<SpycloudClient, never, HttpClient.HttpClient | C
  */
 export const makeNodeHttpClientLayer = (options: {
   readonly connectTimeout: Duration.DurationInput
+  /** HTTP(S)_PROXY and NO_PROXY (none: direct). */
+  readonly proxy?: ProxyEnvironment.ProxySettings
 }): Layer.Layer<HttpClient.HttpClient> =>
-  NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
-    Layer.provide(
-      Layer.scoped(
-        NodeHttpClient.Dispatcher,
-        Effect.acquireRelease(
-          Effect.sync(() =>
-            new Undici.Agent({ connect: { timeout: Duration.toMillis(Duration.decode(options.connectTimeout)) } })
-          ),
-          (agent) => Effect.promise(() => agent.destroy())
-        )
-      )
-    )
-  )
+  HttpDispatcher.httpClientLayer({
+    service: "SpyCloud",
+    connect: { timeout: Duration.toMillis(Duration.decode(options.connectTimeout)) },
+    proxy: options.proxy ?? ProxyEnvironment.NO_PROXY_SETTINGS
+  })
 
-/** `makeNodeHttpClientLayer` with `SPYCLOUD_CONNECT_TIMEOUT`. */
+/** `makeNodeHttpClientLayer` with `SPYCLOUD_CONNECT_TIMEOUT` and the proxy variables, when the edge gives them. */
 export const nodeHttpClientLayer: Layer.Layer<HttpClient.HttpClient, never, ConnectorConfig> = Layer.unwrapEffect(
-  Effect.map(ConnectorConfig, ({ spycloud }) => makeNodeHttpClientLayer({ connectTimeout: spycloud.connectTimeout }))
+  Effect.gen(function*() {
+    const { spycloud } = yield* ConnectorConfig
+    const proxy = yield* ProxyEnvironment.current
+    return makeNodeHttpClientLayer({ connectTimeout: spycloud.connectTimeout, proxy })
+  })
 )

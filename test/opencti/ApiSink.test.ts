@@ -7,7 +7,7 @@ import * as Recoveries from "../../src/opencti/Recoveries.js"
 import * as Registration from "../../src/opencti/Registration.js"
 import type { StixBundle } from "../../src/stix/StixObject.js"
 import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
-import { configLayer, openCtiEnv } from "../support/opencti/TestSettings.js"
+import { clientIn, configLayer, openCtiEnv } from "../support/opencti/TestSettings.js"
 import { describeWithShared } from "../support/Shared.js"
 
 const BUNDLE: StixBundle = {
@@ -51,16 +51,18 @@ describeWithShared("ApiSink against the OpenCTI stand-in", () => {
         }).pipe(Effect.provide(layer))
       }))
 
-    it.effect("a refused bundle fails the send with SinkError", () =>
+    it.scoped("a refused bundle fails the send with SinkError", () =>
       Effect.gen(function*() {
         const platform = yield* OpenCtiPlatform
         const env = openCtiEnv(platform, { CONNECTOR_QUEUE_PROTOCOL: "api" })
-        const client = yield* OpenCtiClient.OpenCtiClient.pipe(
-          Effect.provide(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env))))
-        )
+        // Built in the test's scope: the client's HTTP dispatcher is destroyed when its layer is released, and
+        // the refusal must be the platform's.
+        const client = yield* clientIn(env)
+        const before = platform.callsOf("StixBundlePush").length
         // Not registered: the platform refuses bundles of an unknown connector.
         const exit = yield* Effect.exit(ApiSink.make(client).send(BUNDLE, Option.none()))
         expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "SinkError", sink: "api" } } })
+        expect(platform.callsOf("StixBundlePush").length).toBeGreaterThan(before)
       }))
   })
 })

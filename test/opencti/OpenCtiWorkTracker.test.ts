@@ -1,5 +1,5 @@
 import { expect } from "@effect/vitest"
-import { Effect, Layer, Option, Schedule } from "effect"
+import { Context, Effect, Layer, Option, Schedule } from "effect"
 import { WorkTracker } from "../../src/importer/WorkTracker.js"
 import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import * as OpenCtiWorkTracker from "../../src/opencti/OpenCtiWorkTracker.js"
@@ -11,19 +11,18 @@ import { describeWithShared } from "../support/Shared.js"
 
 describeWithShared("OpenCtiWorkTracker against the OpenCTI stand-in", () => {
   withOpenCtiPlatform({ declareQueues: false })((it) => {
+    // Built in the test's scope: the client's HTTP dispatcher is destroyed when the layer is released.
     const tracker = (env: Record<string, string>) =>
-      WorkTracker.pipe(
-        Effect.provide(
-          OpenCtiWorkTracker.layer.pipe(
-            Layer.provideMerge(Registration.layer(Schedule.spaced("10 millis"))),
-            Layer.provideMerge(OpenCtiClient.layerConfig),
-            Layer.provideMerge(Recoveries.layer),
-            Layer.provide(configLayer(env))
-          )
+      Layer.build(
+        OpenCtiWorkTracker.layer.pipe(
+          Layer.provideMerge(Registration.layer(Schedule.spaced("10 millis"))),
+          Layer.provideMerge(OpenCtiClient.layerConfig),
+          Layer.provideMerge(Recoveries.layer),
+          Layer.provide(configLayer(env))
         )
-      )
+      ).pipe(Effect.map(Context.get(WorkTracker)))
 
-    it.effect("opens a work for the connector and closes it with the summary, or in error", () =>
+    it.scoped("opens a work for the connector and closes it with the summary, or in error", () =>
       Effect.gen(function*() {
         const platform = yield* OpenCtiPlatform
         const env = openCtiEnv(platform)
@@ -43,7 +42,7 @@ describeWithShared("OpenCtiWorkTracker against the OpenCTI stand-in", () => {
         expect(platform.works.get(Option.getOrThrow(failed))!.errors).toEqual(["SpyCloud API unreachable"])
       }))
 
-    it.effect("opens no work when CONNECTOR_SEND_TO_QUEUE is false, like pycti", () =>
+    it.scoped("opens no work when CONNECTOR_SEND_TO_QUEUE is false, like pycti", () =>
       Effect.gen(function*() {
         const platform = yield* OpenCtiPlatform
         const env = openCtiEnv(platform, { CONNECTOR_SEND_TO_QUEUE: "false", CONNECTOR_SEND_TO_DIRECTORY: "true" })
@@ -55,7 +54,7 @@ describeWithShared("OpenCtiWorkTracker against the OpenCTI stand-in", () => {
         expect(platform.calls.length).toBe(before)
       }))
 
-    it.effect("a work that cannot be closed is logged, not raised", () =>
+    it.scoped("a work that cannot be closed is logged, not raised", () =>
       Effect.gen(function*() {
         const platform = yield* OpenCtiPlatform
         const works = yield* tracker(openCtiEnv(platform))

@@ -10,7 +10,7 @@ import * as Registration from "../../src/opencti/Registration.js"
 import { openCtiSchema, requestProblems, SCHEMA_VERSIONS } from "../support/opencti/OpenCtiSchemas.js"
 import { OpenCtiPlatform, openCtiStandIn, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
 import { registrationInput } from "../support/opencti/RegistrationInput.js"
-import { configLayer, openCtiEnv, settingsFor } from "../support/opencti/TestSettings.js"
+import { clientIn, configLayer, openCtiEnv, settingsFor } from "../support/opencti/TestSettings.js"
 import { describeWithShared, REPO_ROOT } from "../support/Shared.js"
 
 describeWithShared("Registration", () => {
@@ -62,13 +62,12 @@ describeWithShared("Registration", () => {
         expect(platform.connectors.get(env.CONNECTOR_ID)?.scope).toEqual(["spycloud"])
       }))
 
-    it.effect("waits for a platform that is still starting", () =>
+    it.scoped("waits for a platform that is still starting", () =>
       Effect.gen(function*() {
         const platform = yield* OpenCtiPlatform
         const env = openCtiEnv(platform)
-        const client = yield* OpenCtiClient.OpenCtiClient.pipe(
-          Effect.provide(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env))))
-        )
+        // Built in the test's scope: the client's HTTP dispatcher is destroyed when its layer is released.
+        const client = yield* clientIn(env)
         platform.failNext(3)
         const registration = yield* Registration.register(
           client,

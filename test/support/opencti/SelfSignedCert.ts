@@ -1,4 +1,7 @@
-/** A throw-away self-signed certificate for 127.0.0.1 (made with the openssl command), for TLS tests. */
+/**
+ * A throw-away self-signed certificate for 127.0.0.1 and the given host names (made with the openssl
+ * command), for TLS tests.
+ */
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -11,7 +14,7 @@ export interface SelfSignedCert {
   readonly certPath: string
 }
 
-export const makeSelfSignedCert = (): SelfSignedCert => {
+export const makeSelfSignedCert = (hostNames: ReadonlyArray<string> = []): SelfSignedCert => {
   const dir = mkdtempSync(join(tmpdir(), "opencti-tls-"))
   const certPath = join(dir, "cert.pem")
   const keyPath = join(dir, "key.pem")
@@ -30,7 +33,7 @@ export const makeSelfSignedCert = (): SelfSignedCert => {
     "-subj",
     "/CN=127.0.0.1",
     "-addext",
-    "subjectAltName=IP:127.0.0.1"
+    `subjectAltName=${["IP:127.0.0.1", ...hostNames.map((name) => `DNS:${name}`)].join(",")}`
   ], { stdio: "ignore" })
   return { cert: readFileSync(certPath, "utf8"), key: readFileSync(keyPath, "utf8"), certPath }
 }

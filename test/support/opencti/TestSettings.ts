@@ -1,7 +1,8 @@
 /** The connector's settings for tests, decoded by the real configuration code from an environment. */
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { makeConfigProvider } from "../../../src/config/ConfigSource.js"
 import * as ConnectorConfig from "../../../src/config/ConnectorConfig.js"
+import * as OpenCtiClient from "../../../src/opencti/OpenCtiClient.js"
 
 /** A valid OpenCTI-mode environment; `overrides` win. */
 export const openCtiEnv = (
@@ -24,3 +25,12 @@ export const configLayer = (env: Readonly<Record<string, string>>): Layer.Layer<
 
 export const settingsFor = (env: Readonly<Record<string, string>>): Effect.Effect<ConnectorConfig.Settings> =>
   ConnectorConfig.ConnectorConfig.pipe(Effect.provide(configLayer(env)))
+
+/**
+ * The OpenCTI client configured from `env`, built in the caller's scope: its HTTP dispatcher lives until that
+ * scope closes (a client taken out of a narrower `Effect.provide` is already destroyed).
+ */
+export const clientIn = (env: Readonly<Record<string, string>>) =>
+  Layer.build(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env)))).pipe(
+    Effect.map(Context.get(OpenCtiClient.OpenCtiClient))
+  )
