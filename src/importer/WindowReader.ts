@@ -3,7 +3,7 @@
  * bundle handed to the sink. It reports how the window ended as a planner outcome; only errors that must
  * end the pass (the sink, a refused key, the quota, a rejected query) fail the effect.
  */
-import { Effect, Metric, Option, Ref, Stream } from "effect"
+import { Data, Effect, Metric, Option, Predicate, Ref, Stream } from "effect"
 import { ConnectorConfig, type Settings } from "../config/ConnectorConfig.js"
 import type { BreachRecord } from "../spycloud/BreachRecord.js"
 import { type BreachPage, SpycloudClient } from "../spycloud/SpycloudClient.js"
@@ -30,10 +30,8 @@ export interface WindowReader {
   readonly read: (spec: WindowSpec, pass: Pass) => Effect.Effect<WindowOutcome, PassFailed>
 }
 
-class TooManyHits {
-  readonly _tag = "TooManyHits"
-  constructor(readonly hits: number) {}
-}
+/** The first page counted more hits than a window may hold: the window is split, not read. */
+class TooManyHits extends Data.TaggedError("TooManyHits")<{ readonly hits: number }> {}
 
 export const failWith = (context: string) => (error: { readonly message: string }) =>
   new PassFailed({ reason: `${context}: ${error.message}`, cause: error })
@@ -132,7 +130,7 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
           if (page.number !== 1) return Effect.void
           return Ref.set(hits, page.hits).pipe(
             Effect.zipRight(
-              spec.splittable && page.hits > maxHits ? Effect.fail(new TooManyHits(page.hits)) : Effect.void
+              spec.splittable && page.hits > maxHits ? Effect.fail(new TooManyHits({ hits: page.hits })) : Effect.void
             )
           )
         }),
@@ -155,11 +153,15 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
         Stream.runDrain,
         Effect.zipRight(Ref.get(hits)),
         Effect.map((seen): WindowOutcome => ({ _tag: "Delivered", hits: seen ?? 0 })),
-        Effect.catchAll((error): Effect.Effect<WindowOutcome, PassFailed> => {
-          if (error instanceof TooManyHits) return Effect.succeed({ _tag: "TooManyHits", hits: error.hits })
-          if (error instanceof PassFailed) return Effect.fail(error)
-          return Effect.flatMap(Ref.get(hits), (seen) => outcomeOf(error, seen, spec))
-        })
+        Effect.catchTag(
+          "TooManyHits",
+          (error) => Effect.succeed<WindowOutcome>({ _tag: "TooManyHits", hits: error.hits })
+        ),
+        // A PassFailed (the sink) ends the pass as it is; SpyCloud's failures become the window's outcome.
+        Effect.catchIf(
+          (error): error is SpycloudError => !Predicate.isTagged(error, "PassFailed"),
+          (error) => Effect.flatMap(Ref.get(hits), (seen) => outcomeOf(error, seen, spec))
+        )
       )
     })
 

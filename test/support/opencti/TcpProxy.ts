@@ -3,8 +3,9 @@
  * without touching the shared broker: `cut()` drops every open connection at once, `cutOnNextData()` does
  * so when a client next sends anything (that data is not forwarded: a broker lost in the middle of a
  * publish), `refuse(true)` makes new connections fail (a broker that is down), `refuse(false)` lets them
- * through again.
+ * through again. `tcpProxy` / `rabbitMqProxy` hold one for a scope and close it at its end.
  */
+import { Effect, type Scope } from "effect"
 import { createConnection, createServer, type Socket } from "node:net"
 
 export interface TcpProxy {
@@ -79,3 +80,12 @@ export const startTcpProxy = async (target: { readonly host: string; readonly po
     }
   }
 }
+
+/** A proxy for the length of a scope. */
+export const tcpProxy = (
+  target: { readonly host: string; readonly port: number }
+): Effect.Effect<TcpProxy, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.promise(() => startTcpProxy(target)), (proxy) => Effect.promise(() => proxy.close()))
+
+/** A proxy in front of the local (shared) RabbitMQ, for the length of a scope. */
+export const rabbitMqProxy: Effect.Effect<TcpProxy, never, Scope.Scope> = tcpProxy({ host: "127.0.0.1", port: 5672 })
