@@ -129,7 +129,7 @@ export const connector = {
     path: "connector.queue_low_water",
     schema: NonNegativeNumber,
     description:
-      "Push-queue size in MB under which a paused pass resumes (default: 80 % of CONNECTOR_QUEUE_THRESHOLD).",
+      "Push-queue size in MB at or under which a paused pass resumes (default: 80 % of CONNECTOR_QUEUE_THRESHOLD).",
     origin: "ours"
   }),
   queueCheckInterval: withDefault({

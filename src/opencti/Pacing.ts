@@ -92,7 +92,7 @@ export const paced = (
         )
         yield* announce
         yield* read(true).pipe(
-          Effect.repeat({ schedule: Schedule.spaced(interval), until: Option.exists((now) => now < lowWater) }),
+          Effect.repeat({ schedule: Schedule.spaced(interval), until: Option.exists((now) => now <= lowWater) }),
           Effect.delay(interval),
           Effect.ensuring(
             Effect.flatMap(
