@@ -4,6 +4,7 @@
  * additions with safe defaults.
  */
 import { Schema } from "effect"
+import { CatalogJson } from "./CatalogJson.js"
 import { IsoDuration } from "./IsoDuration.js"
 import { optional, required, secret, withDefault } from "./Setting.js"
 import {
@@ -31,7 +32,7 @@ export type LogLevelName = typeof LOG_LEVELS[number]
 const SecretText = Schema.Redacted(Text)
 
 /** Either `true`/`false` or the path of a CA bundle, as pycti reads OPENCTI_SSL_VERIFY. */
-const SslVerify = Schema.Union(Bool, Text)
+const SslVerify = Schema.Union(Bool, Text).annotations({ [CatalogJson]: { type: "string", minLength: 1 } })
 
 export const opencti = {
   url: optional({
