@@ -10,6 +10,7 @@
  *
  * `--help` lists the options. The full default run takes about 20-30 minutes on a 2-core machine.
  */
+import amqp from "amqplib"
 import { execFileSync } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import { existsSync, mkdirSync, mkdtempSync, rmSync, watch, writeFileSync } from "node:fs"
@@ -21,7 +22,7 @@ import * as Settings from "../src/config/Settings.js"
 import { LOCAL_AMQP_URL, startOpenCtiStandIn } from "../test/support/opencti/OpenCtiStandIn.js"
 import { sharedPath } from "../test/support/SharedPaths.js"
 import { killRunning, type Measurement, measurementMethod, runMeasured } from "./bench/MeasuredProcess.js"
-import { startPushQueueDrainer } from "./bench/PushQueueDrainer.js"
+import { type PushQueueDrainer, startPushQueueDrainer } from "./bench/PushQueueDrainer.js"
 import { type BenchRow, renderTable, type SinkName, updateReadme } from "./bench/ResultsTable.js"
 import { type StandInInfo, startStandInProcess } from "./bench/StandInProcess.js"
 import { BINARY, ensureBuilt, ROOT } from "./ensure-built.js"
@@ -34,6 +35,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --records-per-day N  records published per day in the generated data (default 500)
   --amqp URL           RabbitMQ for the rabbitmq sink (default $AMQP_URL or ${LOCAL_AMQP_URL})
   --update-readme      also put the table into README.md, between <!-- bench:start --> and <!-- bench:end -->
+  --backpressure       instead: through RabbitMQ to a consumer slower than the connector, once with in-pass
+                       back-pressure and once without (CONNECTOR_QUEUE_CHECK_INTERVAL=0), at the first of --sizes;
+                       prints the deepest push queue seen against CONNECTOR_QUEUE_THRESHOLD
+  --drain-rate N       with --backpressure: messages per second the consumer takes (default 500)
+  --threshold MB       with --backpressure: CONNECTOR_QUEUE_THRESHOLD (default 2)
   --help               this text
 `
 
@@ -51,6 +57,9 @@ const { values } = parseArgs({
     "records-per-day": { type: "string", default: "500" },
     amqp: { type: "string", default: LOCAL_AMQP_URL },
     "update-readme": { type: "boolean", default: false },
+    backpressure: { type: "boolean", default: false },
+    "drain-rate": { type: "string", default: "500" },
+    threshold: { type: "string", default: "2" },
     help: { type: "boolean", default: false }
   },
   strict: true
@@ -189,11 +198,68 @@ const runDirectory = async (standIn: StandInInfo, work: string) => {
   }
 }
 
+/** How often the back-pressure mode tells the OpenCTI stand-in the push queue's size, as the platform would. */
+const QUEUE_SAMPLE_MS = 250
+
 /**
- * Through RabbitMQ with publisher confirms. `perBundle`: CONNECTOR_QUEUE_MESSAGES=per-bundle, one message per
- * bundle (the worker would split it); objects are then counted from the connector's summary.
+ * The OpenCTI stand-in's reported push-queue size follows the real queue: ready plus unacknowledged messages (the
+ * platform reads RabbitMQ's `message_bytes`, which counts both) times the mean message size seen by the consumer.
+ * Returns the deepest queue seen, in MB.
  */
-const runRabbitMq = (perBundle: boolean) => async (standIn: StandInInfo, work: string) => {
+const followQueueSize = async (
+  platform: Awaited<ReturnType<typeof startOpenCtiStandIn>>,
+  connectorId: string,
+  drainer: PushQueueDrainer
+) => {
+  const model = await amqp.connect(amqpUrl.href)
+  model.on("error", () => undefined)
+  let deepestMb = 0
+  // A failed check (the queue not declared yet) closes its channel: each reading takes a fresh one.
+  const readyMessages = async () => {
+    const channel = await model.createChannel()
+    channel.on("error", () => undefined)
+    try {
+      return (await channel.checkQueue(`push_${connectorId}`)).messageCount
+    } catch {
+      return 0
+    } finally {
+      await channel.close().catch(() => undefined)
+    }
+  }
+  const sample = async () => {
+    if (!platform.connectors.has(connectorId)) return
+    const messages = (await readyMessages()) + drainer.unacknowledged()
+    const bytes = Math.round(messages * drainer.meanMessageBytes())
+    deepestMb = Math.max(deepestMb, bytes / 1_000_000)
+    platform.setQueueSize(connectorId, bytes, messages)
+  }
+  let sampling = Promise.resolve()
+  const timer = setInterval(() => (sampling = sampling.then(sample)), QUEUE_SAMPLE_MS)
+  return {
+    deepestMb: () => deepestMb,
+    close: async () => {
+      clearInterval(timer)
+      await sampling.catch(() => undefined)
+      await model.close().catch(() => undefined)
+    }
+  }
+}
+
+interface RabbitMqOptions {
+  /** CONNECTOR_QUEUE_MESSAGES=per-bundle: one message per bundle (the worker would split it). */
+  readonly perBundle: boolean
+  /** Messages per second the consumer takes (default: as fast as it can). */
+  readonly drainRate?: number
+  /** Reports the real queue size to the platform stand-in (for back-pressure); off, it reports 0. */
+  readonly followQueue?: boolean
+  readonly env?: Readonly<Record<string, string>>
+}
+
+/**
+ * Through RabbitMQ with publisher confirms. With `perBundle` objects are counted from the connector's summary.
+ */
+const runRabbitMq = (options: RabbitMqOptions) => async (standIn: StandInInfo, work: string) => {
+  const { perBundle } = options
   const platform = await startOpenCtiStandIn({
     amqpUrl: amqpUrl.href,
     connection: {
@@ -209,8 +275,11 @@ const runRabbitMq = (perBundle: boolean) => async (standIn: StandInInfo, work: s
     const connectorId = randomUUID()
     // The platform declares the push queue while it registers the connector.
     const registered = () => platform.callsOf("RegisterConnector").some((call) => call.status === 200)
-    const drainer = await startPushQueueDrainer(amqpUrl.href, `push_${connectorId}`, registered)
-    return withCleanup(() => drainer.close(), async () => {
+    const drainer = await startPushQueueDrainer(amqpUrl.href, `push_${connectorId}`, registered, {
+      ...(options.drainRate === undefined ? {} : { ratePerSecond: options.drainRate })
+    })
+    const follower = options.followQueue === true ? await followQueueSize(platform, connectorId, drainer) : undefined
+    return withCleanup(() => Promise.all([drainer.close(), follower?.close()]).then(() => undefined), async () => {
       let startedAt = 0
       const measurement = await runMeasured(process.execPath, [BINARY, "once"], {
         cwd: work,
@@ -219,7 +288,8 @@ const runRabbitMq = (perBundle: boolean) => async (standIn: StandInInfo, work: s
           OPENCTI_URL: platform.url,
           OPENCTI_TOKEN: platform.token,
           CONNECTOR_ID: connectorId,
-          CONNECTOR_QUEUE_MESSAGES: perBundle ? "per-bundle" : "per-object"
+          CONNECTOR_QUEUE_MESSAGES: perBundle ? "per-bundle" : "per-object",
+          ...options.env
         },
         timeoutMs: RUN_TIMEOUT_MS,
         finished: passFinished,
@@ -237,7 +307,8 @@ const runRabbitMq = (perBundle: boolean) => async (standIn: StandInInfo, work: s
       return {
         measurement,
         objects: succeeded ? (perBundle ? summaryObjects(measurement.stdout) : drainer.consumed()) : undefined,
-        firstBundleSeconds: firstMessageAt === undefined ? undefined : (firstMessageAt - startedAt) / 1000
+        firstBundleSeconds: firstMessageAt === undefined ? undefined : (firstMessageAt - startedAt) / 1000,
+        deepestQueueMb: follower?.deepestMb()
       }
     })
   })
@@ -273,7 +344,7 @@ const runOne = async (records: number, sink: SinkName): Promise<BenchRow> => {
       () => rmSync(work, { recursive: true, force: true }),
       () =>
         withCleanup(standIn.stop, () => {
-          const run = sink === "directory" ? runDirectory : runRabbitMq(sink === "rabbitmq-per-bundle")
+          const run = sink === "directory" ? runDirectory : runRabbitMq({ perBundle: sink === "rabbitmq-per-bundle" })
           return run(standIn.info, work)
         })
     )
@@ -314,7 +385,75 @@ const commit = () => {
   }
 }
 
+/** `--backpressure`: the deepest push queue with and without in-pass back-pressure, against a slow consumer. */
+const runBackpressure = async (records: number) => {
+  const drainRate = positive(values["drain-rate"], "--drain-rate")
+  const threshold = Number(values.threshold)
+  if (!(threshold > 0)) fail(`--threshold must be a positive number of MB, not "${values.threshold}"`)
+  const skipped = await unavailable("rabbitmq")
+  if (skipped !== undefined) fail(skipped)
+  const lines = [
+    `\`npm run bench -- ${process.argv.slice(2).join(" ")}\` on ${
+      new Date().toISOString().slice(0, 10)
+    } (commit ${commit()}): ` +
+    `${records.toLocaleString("en-US")} records, one message per object, a consumer taking ${
+      drainRate.toLocaleString("en-US")
+    } ` +
+    `messages/s, CONNECTOR_QUEUE_THRESHOLD ${threshold} MB (low water ${threshold * 0.8} MB), ` +
+    "CONNECTOR_BUNDLE_MAX_OBJECTS 200.",
+    "",
+    "| In-pass back-pressure | Messages | Wall | Deepest push queue | Threshold | Pauses | Paused |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  ]
+  for (const paced of [true, false]) {
+    log(`${records} records → rabbitmq, ${paced ? "paced" : "not paced"}, consumer at ${drainRate} messages/s ...`)
+    const days = Math.max(1, Math.ceil(records / recordsPerDay))
+    const standIn = await startStandInProcess(ROOT, { records, days, endDate: yesterday() })
+    const work = mkdtempSync(join(tmpdir(), "spycloud-bench-"))
+    const result = await withCleanup(
+      () => rmSync(work, { recursive: true, force: true }),
+      () =>
+        withCleanup(standIn.stop, () =>
+          runRabbitMq({
+            perBundle: false,
+            drainRate,
+            followQueue: true,
+            env: {
+              CONNECTOR_QUEUE_THRESHOLD: String(threshold),
+              CONNECTOR_QUEUE_CHECK_INTERVAL: paced ? "PT0.5S" : "0",
+              // The queue is read between bundles: small ones, so that one bundle is small beside the threshold.
+              CONNECTOR_BUNDLE_MAX_OBJECTS: "200"
+            }
+          })(standIn.info, work))
+    )
+    const problem = failureOf(result.measurement)
+    if (problem !== undefined) fail(`the connector failed: ${problem}`)
+    const pauses = result.measurement.stderr.split("\n").filter((line) => line.includes("\"message\":\"Pass paused"))
+    const paused = result.measurement.stderr.split("\n").filter((line) => line.includes("\"message\":\"Pass resumed"))
+      .reduce((sum, line) => sum + Number((JSON.parse(line) as any).attributes?.paused_seconds ?? 0), 0)
+    lines.push(
+      `| ${paced ? "on (CONNECTOR_QUEUE_CHECK_INTERVAL=PT0.5S)" : "off (CONNECTOR_QUEUE_CHECK_INTERVAL=0)"} | ${
+        (result.objects ?? 0).toLocaleString("en-US")
+      } | ${result.measurement.wallSeconds.toFixed(1)} s | ${
+        result.deepestQueueMb!.toFixed(1)
+      } MB | ${threshold} MB | ${pauses.length} | ${paused.toFixed(1)} s |`
+    )
+  }
+  lines.push(
+    "",
+    "- *Deepest push queue*: the largest size the OpenCTI stand-in reported (sampled every 250 ms: ready and " +
+      "unacknowledged messages times their mean size, as the platform reads RabbitMQ's `message_bytes`). *Wall* " +
+      "is the connector's run; without back-pressure the consumer is still draining when it ends. With it, the " +
+      "queue can pass the threshold by what the connector publishes in one check interval, plus the sampling lag."
+  )
+  process.stdout.write(`${lines.join("\n")}\n`)
+}
+
 ensureBuilt(log)
+if (values.backpressure) {
+  await runBackpressure(sizes[0]!)
+  process.exit(0)
+}
 const availability = new Map<SinkName, string | undefined>()
 for (const sink of sinks) availability.set(sink, await unavailable(sink))
 

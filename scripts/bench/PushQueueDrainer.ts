@@ -2,13 +2,18 @@
  * Empties a connector's push queue while the connector fills it, as OpenCTI's workers do, so that the
  * broker never holds a whole import (it would page messages to disk and slow publishing down). Messages
  * are counted and acknowledged in batches, never decoded: the benchmark measures the connector, and this
- * consumer must stay cheap beside it on the same machine.
+ * consumer must stay cheap beside it on the same machine. With `ratePerSecond`, it stands in for workers slower
+ * than the connector: messages are acknowledged no faster than that, the rest wait in the queue.
  */
 import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from "amqplib"
 
 export interface PushQueueDrainer {
-  /** Messages consumed so far. */
+  /** Messages consumed (acknowledged) so far. */
   readonly consumed: () => number
+  /** Messages delivered to this consumer and not acknowledged yet: the broker still counts them in the queue. */
+  readonly unacknowledged: () => number
+  /** Mean size of the messages delivered so far, in bytes (0 before the first). */
+  readonly meanMessageBytes: () => number
   /** `performance.now()` when the first message arrived, if one did. */
   readonly firstMessageAt: () => number | undefined
   /** Resolves once `count` messages were consumed; rejects after `timeoutMs` without progress. */
@@ -27,18 +32,38 @@ const ACK_INTERVAL_MS = 50
 export const startPushQueueDrainer = async (
   amqpUrl: string,
   queue: string,
-  ready: () => boolean
+  ready: () => boolean,
+  options: { readonly ratePerSecond?: number } = {}
 ): Promise<PushQueueDrainer> => {
+  const rate = options.ratePerSecond
   // Without noDelay, Nagle's algorithm delays the batched acks.
   const model: ChannelModel = await amqp.connect(amqpUrl, { noDelay: true })
   model.on("error", () => undefined)
   let channel: Channel | undefined
   let consumed = 0
+  let delivered = 0
+  let deliveredBytes = 0
   let firstMessageAt: number | undefined
   let unacked: ConsumeMessage | undefined
   let closed = false
+  // Rate-limited: the delivered messages in order, acknowledged from the front as the budget allows.
+  const waiting: Array<ConsumeMessage> = []
+  let budget = 0
+  let budgetAt = performance.now()
 
   const ackPending = () => {
+    if (rate !== undefined) {
+      const now = performance.now()
+      budget = Math.min(budget + (now - budgetAt) * rate / 1000, rate)
+      budgetAt = now
+      const count = Math.min(Math.floor(budget), waiting.length)
+      if (count === 0 || channel === undefined) return
+      channel.ack(waiting[count - 1]!, true)
+      waiting.splice(0, count)
+      budget -= count
+      consumed += count
+      return
+    }
     if (unacked !== undefined && channel !== undefined) channel.ack(unacked, true)
     unacked = undefined
   }
@@ -51,10 +76,17 @@ export const startPushQueueDrainer = async (
     }
     channel = await model.createChannel()
     channel.on("error", () => undefined)
-    await channel.prefetch(PREFETCH)
+    // A slow consumer holds about a second of messages, as a worker holds its prefetch.
+    await channel.prefetch(rate === undefined ? PREFETCH : Math.max(50, Math.ceil(rate)))
     await channel.consume(queue, (message) => {
       if (message === null) return
       firstMessageAt ??= performance.now()
+      delivered++
+      deliveredBytes += message.content.length
+      if (rate !== undefined) {
+        waiting.push(message)
+        return
+      }
       consumed++
       unacked = message
       if (consumed % ACK_EVERY === 0) ackPending()
@@ -64,6 +96,8 @@ export const startPushQueueDrainer = async (
 
   return {
     consumed: () => consumed,
+    unacknowledged: () => delivered - consumed,
+    meanMessageBytes: () => delivered === 0 ? 0 : deliveredBytes / delivered,
     firstMessageAt: () => firstMessageAt,
     waitFor: async (count, timeoutMs) => {
       await consuming

@@ -18,6 +18,7 @@ import * as ConnectorInfo from "../opencti/ConnectorInfo.js"
 import * as OpenCti from "../opencti/OpenCti.js"
 import * as OpenCtiState from "../opencti/OpenCtiState.js"
 import * as OpenCtiWorkTracker from "../opencti/OpenCtiWorkTracker.js"
+import { paced } from "../opencti/Pacing.js"
 import * as PlatformRunHooks from "../opencti/PlatformRunHooks.js"
 import { OpenCtiRegistration } from "../opencti/Registration.js"
 import * as SpycloudClientLive from "../spycloud/SpycloudClientLive.js"
@@ -30,7 +31,10 @@ export const spycloudLayer = SpycloudClientLive.layer.pipe(Layer.provide(Spyclou
 /** Offline mode (docs/opencti-protocol.md, "Offline mode"): bundles to a directory, state in a JSON file. */
 const offlineServices = Layer.mergeAll(DirectorySink.layer, FileState.layer, NoWorkTracker.layer, RunHooks.offlineLayer)
 
-/** With OpenCTI: the queue sink (RabbitMQ or API) and/or the directory sink, which records the applicant. */
+/**
+ * With OpenCTI: the queue sink (RabbitMQ or API) and/or the directory sink, which records the applicant; bundles
+ * wait while the push queue is over the threshold (`opencti/Pacing.ts`).
+ */
 const platformSink = (settings: Settings) =>
   Layer.scoped(
     BundleSink,
@@ -52,7 +56,8 @@ const platformSink = (settings: Settings) =>
         // with this constructor, or it is never closed and keeps the process from exiting.
         sinks.push(Context.get(yield* Layer.build(OpenCti.sinkLayer), BundleSink))
       }
-      return fanOut(sinks)
+      // Paced as a whole: with the directory sink too, a bundle goes nowhere while the push queue is full.
+      return settings.connector.sendToQueue ? yield* paced(fanOut(sinks)) : fanOut(sinks)
     })
   )
 

@@ -79,6 +79,12 @@ const crossProblems = (settings: Partial2<Settings>): Array<ConfigProblem> => {
       )
     }
   }
+  const { queueLowWater, queueThreshold } = connector
+  if (queueLowWater !== undefined && Option.isSome(queueLowWater) && queueThreshold !== undefined) {
+    if (queueLowWater.value >= queueThreshold && queueThreshold > 0) {
+      need(SETTINGS.connector.queueLowWater, "must be under CONNECTOR_QUEUE_THRESHOLD, or a paused pass never resumes")
+    }
+  }
   if (sendToDirectory === true && sendToDirectoryPath !== undefined && Option.isNone(sendToDirectoryPath)) {
     need(SETTINGS.connector.sendToDirectoryPath, "is required when CONNECTOR_SEND_TO_DIRECTORY is true")
   }

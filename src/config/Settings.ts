@@ -124,8 +124,23 @@ export const connector = {
     path: "connector.queue_threshold",
     schema: NonNegativeNumber,
     default: "500",
-    description: "Push-queue size in MB above which a scheduled pass is skipped.",
+    description: "Push-queue size in MB at or above which a scheduled pass is skipped and a running pass pauses.",
     origin: "pycti"
+  }),
+  queueLowWater: optional({
+    path: "connector.queue_low_water",
+    schema: NonNegativeNumber,
+    description:
+      "Push-queue size in MB at or under which a paused pass resumes (default: 80 % of CONNECTOR_QUEUE_THRESHOLD).",
+    origin: "ours"
+  }),
+  queueCheckInterval: withDefault({
+    path: "connector.queue_check_interval",
+    schema: IsoDuration,
+    default: "PT10S",
+    description:
+      "How often a pass reads the push-queue size between bundles, and while paused (ISO-8601); 0 never pauses.",
+    origin: "ours"
   }),
   runAndTerminate: withDefault({
     path: "connector.run_and_terminate",

@@ -60,6 +60,8 @@ const CASES: ReadonlyArray<readonly [path: string, yaml: unknown, env: string, f
   ["connector.log_level", "DEBUG", "Warning", "debug", "warning"],
   ["connector.duration_period", "PT5M", "P1D", "PT5M", "P1D"],
   ["connector.queue_threshold", 250, "500.5", 250, 500.5],
+  ["connector.queue_low_water", 100, "200.5", 100, 200.5],
+  ["connector.queue_check_interval", "PT30S", "PT0.5S", "PT30S", "PT0.5S"],
   ["connector.run_and_terminate", "yes", "false", true, false],
   ["connector.send_to_queue", false, "true", false, true],
   ["connector.send_to_directory", true, "true", true, true],
@@ -161,6 +163,8 @@ describe("ConnectorConfig", () => {
       expect(settings.connector.logLevel).toBe("info")
       expect(Duration.toMillis(settings.connector.durationPeriod)).toBe(3_600_000)
       expect(settings.connector.queueThreshold).toBe(500)
+      expect(settings.connector.queueLowWater).toEqual(Option.none())
+      expect(Duration.toMillis(settings.connector.queueCheckInterval)).toBe(10_000)
       expect(settings.connector.queueProtocol).toBe("amqp")
       expect(settings.connector.sendToDirectoryRetention).toBe(7)
       expect(settings.connector.metricsPort).toBe(9095)
@@ -296,6 +300,16 @@ describe("ConnectorConfig", () => {
           "CONNECTOR_METRICS_PORT (connector.metrics_port)",
           "MQ_PORT (mq.port)"
         ])
+      }))
+
+    it.effect("the low-water mark must be under the queue threshold", () =>
+      Effect.gen(function*() {
+        const error = problemsOf(yield* one({ CONNECTOR_QUEUE_THRESHOLD: "100", CONNECTOR_QUEUE_LOW_WATER: "100" }))
+        expect(error.message).toContain(
+          "CONNECTOR_QUEUE_LOW_WATER (connector.queue_low_water): must be under CONNECTOR_QUEUE_THRESHOLD"
+        )
+        const settings = settingsOf(yield* one({ CONNECTOR_QUEUE_THRESHOLD: "100", CONNECTOR_QUEUE_LOW_WATER: "99.5" }))
+        expect(settings.connector.queueLowWater).toEqual(Option.some(99.5))
       }))
 
     it.effect("log levels as pycti accepts them", () =>
