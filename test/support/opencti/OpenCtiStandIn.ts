@@ -203,7 +203,14 @@ export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): 
       model.on("error", () => undefined)
       const channel = await model.createChannel()
       channel.on("error", () => undefined)
-      broker = { model, channel }
+      const opened = { model, channel }
+      // A broker restarted under the platform: the next declaration connects again.
+      const forget = () => {
+        if (broker === opened) broker = undefined
+      }
+      model.on("close", forget)
+      channel.on("close", forget)
+      broker = opened
     }
     return broker.channel
   }
