@@ -38,24 +38,31 @@ const USAGE = `Usage: npm run soak -- [options]
   --rabbitmq-port P    its AMQP port (both or neither); the soak stops and starts its broker
 `
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string" },
-    minutes: { type: "string" },
-    records: { type: "string" },
-    seed: { type: "string" },
-    faults: { type: "string" },
-    "rabbitmq-node": { type: "string" },
-    "rabbitmq-port": { type: "string" },
-    help: { type: "boolean" }
-  },
-  strict: true
-})
-
 const usageError = (message: string): never => {
   process.stderr.write(`${message}\n\n${USAGE}`)
   process.exit(2)
 }
+const parsed = (() => {
+  try {
+    return parseArgs({
+      options: {
+        rounds: { type: "string" },
+        minutes: { type: "string" },
+        records: { type: "string" },
+        seed: { type: "string" },
+        faults: { type: "string" },
+        "rabbitmq-node": { type: "string" },
+        "rabbitmq-port": { type: "string" },
+        help: { type: "boolean" }
+      },
+      strict: true
+    })
+  } catch (error) {
+    return usageError((error as Error).message)
+  }
+})()
+const { values } = parsed
+
 if (values.help === true) {
   process.stdout.write(USAGE)
   process.exit(0)

@@ -81,6 +81,7 @@ export const succeeded = (summary: SoakTotals): boolean =>
   summary.rounds > 0 && summary.delivered === summary.expected && summary.completedRounds === summary.rounds
 
 const count = (value: number) => value.toLocaleString("en")
+const plural = (value: number, one: string, many: string) => `${count(value)} ${value === 1 ? one : many}`
 
 const percent = (part: number, whole: number) => whole === 0 ? "0.0 %" : `${(100 * part / whole).toFixed(1)} %`
 
@@ -110,12 +111,12 @@ export const summaryLines = (s: SoakTotals): ReadonlyArray<string> => [
   } distinct): re-sends after a SIGKILL (the window since the last checkpoint is read again) or a RabbitMQ outage (the unconfirmed messages), upserts in OpenCTI`,
   `passes needed: ${count(s.passes)} in ${s.rounds} ${s.rounds === 1 ? "round" : "rounds"} (${
     count(s.unfinishedPasses)
-  } cut short by a SIGKILL or a failure); ${count(s.exits)} exits of the connector on its own`,
-  `faults: ${count(s.kills)} SIGKILLs of the connector, ${count(s.brokerOutages)} RabbitMQ stop_app/start_app (${
-    count(s.recoveredInPass)
-  } sends recovered inside their pass), ${count(s.spycloudFaults)} faulty SpyCloud answers (${
-    count(s.status504)
-  } of them 504)`,
+  } cut short by a SIGKILL or a failure); ${plural(s.exits, "exit", "exits")} of the connector on its own`,
+  `faults: ${plural(s.kills, "SIGKILL", "SIGKILLs")} of the connector, ${
+    count(s.brokerOutages)
+  } RabbitMQ stop_app/start_app (${count(s.recoveredInPass)} sends recovered inside their pass), ${
+    count(s.spycloudFaults)
+  } faulty SpyCloud answers (${count(s.status504)} of them 504)`,
   `rounds completed: ${s.completedRounds} / ${s.rounds}`,
   `wall time: ${s.wallSeconds.toFixed(1)} s`
 ]

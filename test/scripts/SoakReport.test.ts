@@ -1,5 +1,9 @@
+import { spawn } from "node:child_process"
+import { once } from "node:events"
+import { resolve } from "node:path"
 import { describe, expect, it } from "vitest"
 import { type RoundResult, roundRow, succeeded, summaryLines, totals } from "../../scripts/soak/Report.js"
+import { REPO_ROOT } from "../support/Shared.js"
 
 const round = (overrides: Partial<RoundResult>): RoundResult => ({
   round: 1,
@@ -63,5 +67,25 @@ describe("soak report", () => {
     expect(roundRow(round({ completed: false, incidentMessages: 1_000 }))).toBe(
       "| 1 (incomplete) | 1 | 990 / 990 | 1,000 | 10 | 9,849 (8,934) | 2 (1) | 1 | 1 (1) | 0 | 6 (0) | 26.1 s |"
     )
+  })
+})
+
+describe("npm run soak", () => {
+  it.each([
+    [["--rounds", "2", "--minutes", "1"], "give --rounds or --minutes, not both"],
+    [["--records", "many"], "--records must be a non-negative integer"],
+    [["--round", "2"], "Unknown option '--round'"],
+    [["--rabbitmq-node", "rabbit@localhost"], "--rabbitmq-node and --rabbitmq-port go together"]
+  ])("rejects %j before starting anything, with exit code 2 and the usage", async (args, message) => {
+    const child = spawn(process.execPath, ["--import", "tsx", resolve(REPO_ROOT, "scripts/soak.ts"), ...args], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+    const [code] = (await once(child, "exit")) as [number | null]
+    expect(code).toBe(2)
+    expect(stderr).toContain(message)
+    expect(stderr).toContain("Usage: npm run soak")
   })
 })
