@@ -93,6 +93,9 @@ const newestDayCheckpoint = () => `${utcDate(Date.now() - 15 * 60_000)}T00:00:00
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const log = (line: string) => process.stderr.write(`[soak] ${line}\n`)
 
+const worksOf = (platform: OpenCtiStandIn, connectorId: string) =>
+  [...platform.works.values()].filter((work) => work.connectorId === connectorId)
+
 /** The round's queues, read: on a user's broker nothing of the soak stays behind. */
 const deleteQueues = async (amqpUrl: string, queues: ReadonlyArray<string>) => {
   const model = await amqp.connect(amqpUrl)
@@ -133,7 +136,10 @@ const runRound = async (round: number, seed: number, broker: RabbitMqNode, platf
   }
   // Every process of the round, for their logs.
   const processes: Array<RunningBinary> = []
+  // Works opened before the current process started: those of killed processes stay unfinished.
+  let earlierWorks = new Set<string>()
   const start = () => {
+    earlierWorks = new Set(worksOf(platform, connectorId).map((work) => work.id))
     const running = startBinary(["run"], { env })
     processes.push(running)
     return running
@@ -189,12 +195,20 @@ const runRound = async (round: number, seed: number, broker: RabbitMqNode, platf
       }
     }
     while (!done && Date.now() - started < ROUND_DEADLINE_MS) done = await watch(1_000)
+    // The pass that reached the newest day may still be reading it: stop between passes, so that the stop
+    // does not count as a failed pass.
+    const idleBy = Date.now() + 30_000
+    const passInProgress = () =>
+      worksOf(platform, connectorId).some((work) => !earlierWorks.has(work.id) && !work.processed)
+    while (done && Date.now() < idleBy && passInProgress()) await sleep(50)
   } finally {
     connector.child.kill("SIGTERM")
     await connector.done
   }
 
-  const works = [...platform.works.values()].filter((work) => work.connectorId === connectorId)
+  const works = worksOf(platform, connectorId)
+  const failed = works.filter((work) => work.processed && work.errors.length > 0)
+  for (const work of failed) log(`round ${round}: a pass failed: ${work.errors.join("; ")}`)
   const drained = await drainPushQueue(`push_${connectorId}`, { amqpUrl: broker.amqpUrl, timeoutMs: 300_000 })
   await deleteQueues(broker.amqpUrl, [`push_${connectorId}`, `listen_${connectorId}`])
   const expected = new Set(spycloud.dataset.documentIds({}).map(recordIncidentId))
@@ -211,6 +225,7 @@ const runRound = async (round: number, seed: number, broker: RabbitMqNode, platf
     distinctObjects: new Set(drained.objects.map((object) => object.id)).size,
     passes: works.length,
     unfinishedPasses: works.filter((work) => !work.processed).length,
+    failedPasses: failed.length,
     kills,
     brokerOutages,
     recoveredInPass: processes.reduce(

@@ -18,9 +18,11 @@ export interface RoundResult {
   /** Every message in the push queue, and the distinct object ids they carry. */
   readonly messages: number
   readonly distinctObjects: number
-  /** Passes (works) the connector started until every window was checkpointed, and those never finished. */
+  /** Passes (works) the connector started until every window was checkpointed, and those never finished (killed). */
   readonly passes: number
   readonly unfinishedPasses: number
+  /** Passes that ended in error (their work says why); the next pass starts again from the checkpoint. */
+  readonly failedPasses: number
   readonly kills: number
   readonly brokerOutages: number
   /** Sends that lost RabbitMQ and recovered without failing their pass (the connector's log says so). */
@@ -34,47 +36,43 @@ export interface RoundResult {
   readonly wallSeconds: number
 }
 
-export interface SoakTotals {
+/** The counts a round has and the soak adds up. */
+const SUMMED = [
+  "expected",
+  "delivered",
+  "incidentMessages",
+  "messages",
+  "passes",
+  "unfinishedPasses",
+  "failedPasses",
+  "kills",
+  "brokerOutages",
+  "recoveredInPass",
+  "exits",
+  "spycloudFaults",
+  "status504"
+] as const
+
+export type SoakTotals = Pick<RoundResult, typeof SUMMED[number]> & {
   readonly rounds: number
-  readonly expected: number
-  readonly delivered: number
-  readonly incidentMessages: number
   /** Incident messages beyond the first of each id: re-sends, upserts of an id already delivered. */
   readonly duplicates: number
-  readonly messages: number
-  readonly passes: number
-  readonly unfinishedPasses: number
-  readonly kills: number
-  readonly brokerOutages: number
-  readonly recoveredInPass: number
-  readonly exits: number
-  readonly spycloudFaults: number
-  readonly status504: number
   readonly completedRounds: number
   readonly wallSeconds: number
 }
 
-const sum = (rounds: ReadonlyArray<RoundResult>, field: (round: RoundResult) => number) =>
-  rounds.reduce((total, round) => total + field(round), 0)
-
-export const totals = (rounds: ReadonlyArray<RoundResult>, wallSeconds: number): SoakTotals => ({
-  rounds: rounds.length,
-  expected: sum(rounds, (r) => r.expected),
-  delivered: sum(rounds, (r) => r.delivered),
-  incidentMessages: sum(rounds, (r) => r.incidentMessages),
-  duplicates: sum(rounds, (r) => r.incidentMessages - r.delivered),
-  messages: sum(rounds, (r) => r.messages),
-  passes: sum(rounds, (r) => r.passes),
-  unfinishedPasses: sum(rounds, (r) => r.unfinishedPasses),
-  kills: sum(rounds, (r) => r.kills),
-  brokerOutages: sum(rounds, (r) => r.brokerOutages),
-  recoveredInPass: sum(rounds, (r) => r.recoveredInPass),
-  exits: sum(rounds, (r) => r.exits),
-  spycloudFaults: sum(rounds, (r) => r.spycloudFaults),
-  status504: sum(rounds, (r) => r.status504),
-  completedRounds: rounds.filter((r) => r.completed).length,
-  wallSeconds
-})
+export const totals = (rounds: ReadonlyArray<RoundResult>, wallSeconds: number): SoakTotals => {
+  const sums = Object.fromEntries(
+    SUMMED.map((field) => [field, rounds.reduce((total, round) => total + round[field], 0)])
+  ) as Pick<RoundResult, typeof SUMMED[number]>
+  return {
+    ...sums,
+    rounds: rounds.length,
+    duplicates: sums.incidentMessages - sums.delivered,
+    completedRounds: rounds.filter((r) => r.completed).length,
+    wallSeconds
+  }
+}
 
 /** Every valid record of every round arrived, and every round finished its backfill. */
 export const succeeded = (summary: SoakTotals): boolean =>
@@ -86,7 +84,7 @@ const plural = (value: number, one: string, many: string) => `${count(value)} ${
 const percent = (part: number, whole: number) => whole === 0 ? "0.0 %" : `${(100 * part / whole).toFixed(1)} %`
 
 export const TABLE_HEADER = [
-  "| round | seed | delivered / expected | incident messages | duplicates | messages (distinct ids) | passes (unfinished) | SIGKILLs | RabbitMQ outages (recovered in a pass) | exits | SpyCloud faults (504s) | wall |",
+  "| round | seed | delivered / expected | incident messages | duplicates | messages (distinct ids) | passes (killed, failed) | SIGKILLs | RabbitMQ outages (recovered in a pass) | exits | SpyCloud faults (504s) | wall |",
   "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 ]
 
@@ -95,7 +93,7 @@ export const roundRow = (r: RoundResult): string =>
     count(r.incidentMessages)
   } | ${count(r.incidentMessages - r.delivered)} | ${count(r.messages)} (${
     count(r.distinctObjects)
-  }) | ${r.passes} (${r.unfinishedPasses}) | ${r.kills} | ${r.brokerOutages} (${r.recoveredInPass}) | ${r.exits} | ${
+  }) | ${r.passes} (${r.unfinishedPasses}, ${r.failedPasses}) | ${r.kills} | ${r.brokerOutages} (${r.recoveredInPass}) | ${r.exits} | ${
     count(r.spycloudFaults)
   } (${count(r.status504)}) | ${r.wallSeconds.toFixed(1)} s |`
 
@@ -109,9 +107,11 @@ export const summaryLines = (s: SoakTotals): ReadonlyArray<string> => [
   }) repeat an id already delivered (${
     count(s.delivered)
   } distinct): re-sends after a SIGKILL (the window since the last checkpoint is read again) or a RabbitMQ outage (the unconfirmed messages), upserts in OpenCTI`,
-  `passes needed: ${count(s.passes)} in ${s.rounds} ${s.rounds === 1 ? "round" : "rounds"} (${
+  `passes needed: ${count(s.passes)} in ${plural(s.rounds, "round", "rounds")} (${
     count(s.unfinishedPasses)
-  } cut short by a SIGKILL or a failure); ${plural(s.exits, "exit", "exits")} of the connector on its own`,
+  } cut short by a SIGKILL, ${count(s.failedPasses)} failed, each followed by a pass from the checkpoint); ${
+    plural(s.exits, "exit", "exits")
+  } of the connector on its own`,
   `faults: ${plural(s.kills, "SIGKILL", "SIGKILLs")} of the connector, ${
     count(s.brokerOutages)
   } RabbitMQ stop_app/start_app (${count(s.recoveredInPass)} sends recovered inside their pass), ${

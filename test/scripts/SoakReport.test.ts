@@ -15,6 +15,7 @@ const round = (overrides: Partial<RoundResult>): RoundResult => ({
   distinctObjects: 8_934,
   passes: 2,
   unfinishedPasses: 1,
+  failedPasses: 0,
   kills: 1,
   brokerOutages: 1,
   recoveredInPass: 1,
@@ -30,7 +31,16 @@ describe("soak report", () => {
   it("adds the rounds up; duplicates are incident messages beyond the first of each delivered id", () => {
     const summary = totals([
       round({}),
-      round({ round: 2, seed: 2, incidentMessages: 1_240, delivered: 990, passes: 4, unfinishedPasses: 2, kills: 2 }),
+      round({
+        round: 2,
+        seed: 2,
+        incidentMessages: 1_240,
+        delivered: 990,
+        passes: 4,
+        unfinishedPasses: 2,
+        failedPasses: 1,
+        kills: 2
+      }),
       round({ round: 3, seed: 3, expected: 500, delivered: 480, incidentMessages: 500, completed: false })
     ], 120.04)
     expect(summary).toMatchObject({
@@ -41,6 +51,7 @@ describe("soak report", () => {
       duplicates: 270,
       passes: 8,
       unfinishedPasses: 4,
+      failedPasses: 1,
       kills: 4,
       brokerOutages: 3,
       completedRounds: 2
@@ -49,7 +60,7 @@ describe("soak report", () => {
     expect(summaryLines(summary)).toEqual([
       "valid records delivered / expected: 2,460 / 2,480 (20 missing)",
       "duplicates: 270 of 2,730 incident messages (9.9 %) repeat an id already delivered (2,460 distinct): re-sends after a SIGKILL (the window since the last checkpoint is read again) or a RabbitMQ outage (the unconfirmed messages), upserts in OpenCTI",
-      "passes needed: 8 in 3 rounds (4 cut short by a SIGKILL or a failure); 0 exits of the connector on its own",
+      "passes needed: 8 in 3 rounds (4 cut short by a SIGKILL, 1 failed, each followed by a pass from the checkpoint); 0 exits of the connector on its own",
       "faults: 4 SIGKILLs of the connector, 3 RabbitMQ stop_app/start_app (3 sends recovered inside their pass), 18 faulty SpyCloud answers (0 of them 504)",
       "rounds completed: 2 / 3",
       "wall time: 120.0 s"
@@ -65,7 +76,7 @@ describe("soak report", () => {
 
   it("prints one table row per round, marking an incomplete one", () => {
     expect(roundRow(round({ completed: false, incidentMessages: 1_000 }))).toBe(
-      "| 1 (incomplete) | 1 | 990 / 990 | 1,000 | 10 | 9,849 (8,934) | 2 (1) | 1 | 1 (1) | 0 | 6 (0) | 26.1 s |"
+      "| 1 (incomplete) | 1 | 990 / 990 | 1,000 | 10 | 9,849 (8,934) | 2 (1, 0) | 1 | 1 (1) | 0 | 6 (0) | 26.1 s |"
     )
   })
 })
