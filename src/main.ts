@@ -6,7 +6,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { createRequire } from "node:module"
 import { makeCli } from "./cli/Cli.js"
-import { CommandFailed, ExitCode } from "./cli/CommandFailed.js"
+import { ExitCode, isCommandFailed } from "./cli/CommandFailed.js"
 import { limitHeapGrowth } from "./lib/HeapGrowth.js"
 import { scrubProcessOutput } from "./lib/SecretScrubber.js"
 
@@ -20,7 +20,7 @@ const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
   if (Exit.isSuccess(exit) || Cause.isInterruptedOnly(exit.cause)) return ExitCode.ok
   const failure = Cause.failureOption(exit.cause)
   if (Option.isSome(failure)) {
-    if (failure.value instanceof CommandFailed) return failure.value.exitCode
+    if (isCommandFailed(failure.value)) return failure.value.exitCode
     if (ValidationError.isValidationError(failure.value)) return ExitCode.config
   }
   return ExitCode.failure

@@ -4,7 +4,7 @@
  */
 import { Console, Effect, Option } from "effect"
 import { ConfigSource } from "../config/ConfigSource.js"
-import { ConnectorConfig, isOffline, readText } from "../config/ConnectorConfig.js"
+import { ConnectorConfig, isOffline, readText, transportWarnings } from "../config/ConnectorConfig.js"
 import type { Setting } from "../config/Setting.js"
 import { SETTINGS } from "../config/Settings.js"
 import { formatRows, settingRows } from "./SettingsReport.js"
@@ -31,6 +31,7 @@ export const printConfiguration = Effect.gen(function*() {
     : "OpenCTI"
   yield* Console.log(`Configuration: valid\n  read from: ${origin}\n  mode: ${mode}\n`)
   yield* Console.log(formatRows(settingRows(settings, (setting) => given.has(setting.env))))
+  for (const warning of transportWarnings(settings)) yield* Console.log(`\nWarning: ${warning}`)
   if (source.unknownKeys.length > 0) {
     yield* Console.log(`\nKeys in the config file that this connector does not read: ${source.unknownKeys.join(", ")}`)
   }

@@ -2,7 +2,7 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Effect, Layer, Option, Schedule } from "effect"
 import type { ConfigSource } from "../config/ConfigSource.js"
-import { ConnectorConfig, isOffline, type Settings } from "../config/ConnectorConfig.js"
+import { ConnectorConfig, isOffline, type Settings, transportWarnings } from "../config/ConnectorConfig.js"
 import { summaryText } from "../importer/PassStats.js"
 import { isRunAndTerminate, runAndTerminate, runForever } from "../importer/Scheduler.js"
 import * as OpenCti from "../opencti/OpenCti.js"
@@ -120,7 +120,11 @@ export const makeCli = (options: { readonly env: CommandEnvironment["env"]; read
       (env) =>
         Effect.flatMap(
           ConnectorConfig,
-          (settings) => program.pipe(Effect.provide(wiring(settings)), reportFailure(what))
+          (settings) =>
+            Effect.forEach(transportWarnings(settings), (warning) => Effect.logWarning(warning)).pipe(
+              Effect.zipRight(program.pipe(Effect.provide(wiring(settings)))),
+              reportFailure(what)
+            )
         )
           .pipe(Effect.provide(configuredLayer(env)), reportConfigInvalid)
     )

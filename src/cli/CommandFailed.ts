@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import { Data, Predicate } from "effect"
 
 /** Exit codes of the binary. */
 export const ExitCode = { ok: 0, failure: 1, config: 2 } as const
@@ -11,3 +11,5 @@ export class CommandFailed extends Data.TaggedError("CommandFailed")<{
   readonly exitCode: number
   readonly reason: string
 }> {}
+
+export const isCommandFailed = (error: unknown): error is CommandFailed => Predicate.isTagged(error, "CommandFailed")

@@ -5,7 +5,7 @@ import type { ConfigInvalid } from "../config/ConfigInvalid.js"
 import * as ConfigSource from "../config/ConfigSource.js"
 import * as ConnectorConfig from "../config/ConnectorConfig.js"
 import * as Logging from "../telemetry/Logging.js"
-import { CommandFailed, ExitCode } from "./CommandFailed.js"
+import { CommandFailed, ExitCode, isCommandFailed } from "./CommandFailed.js"
 
 export interface CommandEnvironment {
   /** `--config` as given on the command line. */
@@ -49,7 +49,7 @@ export const reportConfigInvalid = <A, R>(
 export const reportFailure =
   <A, E extends { readonly message: string }, R>(what: string) =>
   (effect: Effect.Effect<A, E | CommandFailed, R>): Effect.Effect<A, CommandFailed, R> =>
-    Effect.catchIf(effect, (error): error is E => !(error instanceof CommandFailed), (error) => {
+    Effect.catchIf(effect, (error): error is E => !isCommandFailed(error), (error) => {
       const reason = `${what} failed: ${error.message}`
       return Effect.zipRight(
         Effect.logError(reason),

@@ -7,6 +7,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { ConfigProvider, Context, Effect, Layer, Option } from "effect"
 import * as YAML from "yaml"
 import { ConfigInvalid } from "./ConfigInvalid.js"
+import { fileVariant } from "./Setting.js"
 import { SETTINGS } from "./Settings.js"
 
 /** What was read besides the values: the file (if any) and keys in it that the connector does not know. */
@@ -45,7 +46,11 @@ export const flattenYaml = (document: unknown): Map<string, string> => {
   return entries
 }
 
-const KNOWN_PATHS = new Set(Object.values(SETTINGS).flatMap((section) => Object.values(section).map((s) => s.path)))
+const KNOWN_PATHS = new Set(
+  Object.values(SETTINGS).flatMap((section) =>
+    Object.values(section).flatMap((s) => s.fromFile ? [s.path, fileVariant(s).path] : [s.path])
+  )
+)
 
 /** Keys of config.yml that no setting reads (typos, or pycti options this connector has no use for). */
 export const unknownKeys = (yaml: Map<string, string>): ReadonlyArray<string> =>

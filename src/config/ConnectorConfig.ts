@@ -4,9 +4,10 @@
  * problems together.
  */
 import { Config, Context, Effect, Either, Layer, Option, ParseResult, Redacted, Schema } from "effect"
+import { readFileSync } from "node:fs"
 import { registerSecrets } from "../lib/SecretScrubber.js"
 import { ConfigInvalid, type ConfigProblem } from "./ConfigInvalid.js"
-import type { Setting, SettingValue } from "./Setting.js"
+import { fileVariant, type Setting, type SettingValue } from "./Setting.js"
 import { SETTINGS, type SettingsTable } from "./Settings.js"
 
 export type Settings = {
@@ -18,7 +19,7 @@ export class ConnectorConfig extends Context.Tag("connector/ConnectorConfig")<Co
 export const subjectOf = (setting: Pick<Setting<unknown>, "env" | "path">) => `${setting.env} (${setting.path})`
 
 /** The text given for a setting (environment, then config.yml), without its default. */
-export const readText = (setting: Setting<unknown>) => {
+export const readText = (setting: Pick<Setting<unknown>, "path">) => {
   const [section, key] = setting.path.split(".") as [string, string]
   return Config.string(key).pipe(
     Config.nested(section),
@@ -84,6 +85,40 @@ const crossProblems = (settings: Partial2<Settings>): Array<ConfigProblem> => {
   return problems
 }
 
+/**
+ * The text of a setting: given directly, or (for `fromFile` settings) the content of the file `<ENV>_FILE`
+ * names, read here once, its trailing line break dropped. Both at once, or a file that cannot be read, is a
+ * problem; its message names the variable and the path, never the content.
+ */
+const givenText = (setting: Setting<unknown>): Effect.Effect<Either.Either<Option.Option<string>, ConfigProblem>> =>
+  Effect.gen(function*() {
+    const text = yield* readText(setting).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+    if (!setting.fromFile) return Either.right(text)
+    const variant = fileVariant(setting)
+    const file = yield* readText(variant).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+    if (Option.isNone(file)) return Either.right(text)
+    if (Option.isSome(text)) {
+      return Either.left({
+        subject: `${subjectOf(setting)} and ${subjectOf(variant)}`,
+        message: "are both set; set only one"
+      })
+    }
+    const path = file.value.trim()
+    return Either.mapBoth(
+      Either.try({
+        try: () => readFileSync(path, "utf8").replace(/\r?\n$/, ""),
+        catch: (error) => (error as { code?: unknown }).code
+      }),
+      {
+        onLeft: (code): ConfigProblem => ({
+          subject: subjectOf(variant),
+          message: `names ${path}, which cannot be read${typeof code === "string" ? ` (${code})` : ""}`
+        }),
+        onRight: (content) => Option.some(content).pipe(Option.filter((value) => value.trim() !== ""))
+      }
+    )
+  })
+
 /** Reads and validates every setting from the current `ConfigProvider`. */
 export const load: Effect.Effect<Settings, ConfigInvalid> = Effect.gen(function*() {
   const problems: Array<ConfigProblem> = []
@@ -92,7 +127,12 @@ export const load: Effect.Effect<Settings, ConfigInvalid> = Effect.gen(function*
     const values: Record<string, unknown> = {}
     decoded[sectionName] = values
     for (const [name, setting] of Object.entries(section) as Array<[string, Setting<unknown>]>) {
-      const text = yield* readText(setting).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+      const given = yield* givenText(setting)
+      if (Either.isLeft(given)) {
+        problems.push(given.left)
+        continue
+      }
+      const text = given.right
       const effective = Option.orElse(text, () => Option.fromNullable(setting.defaultText))
       if (Option.isNone(effective)) {
         if (setting.required) problems.push({ subject: subjectOf(setting), message: "is required" })
@@ -146,6 +186,18 @@ const secretsOf = (decoded: Record<string, Record<string, unknown>>): Array<stri
 
 /** The configuration service, read from whatever `ConfigProvider` the layer is built under. */
 export const layer: Layer.Layer<ConnectorConfig, ConfigInvalid> = Layer.effect(ConnectorConfig, load)
+
+/**
+ * Settings that work but expose a secret on the wire, one sentence each: logged at start by every command
+ * and printed by `check`.
+ */
+export const transportWarnings = (settings: Settings): ReadonlyArray<string> =>
+  settings.spycloud.apiBaseUrl.toLowerCase().startsWith("http://")
+    ? [
+      `${subjectOf(SETTINGS.spycloud.apiBaseUrl)} uses http://: the SpyCloud API key is sent unencrypted; ` +
+      "use https://"
+    ]
+    : []
 
 /** True when the connector runs without OpenCTI: bundles to a directory, state in a file. */
 export const isOffline = (settings: Settings): boolean => Option.isNone(settings.opencti.url)

@@ -1,5 +1,6 @@
 import { Duration, ParseResult, Schema } from "effect"
 import { parse as parseIso } from "tinyduration"
+import { CatalogJson } from "./CatalogJson.js"
 
 const SECONDS = { weeks: 604_800, days: 86_400, hours: 3_600, minutes: 60, seconds: 1 } as const
 // pycti (pydantic) reads a year as 365 days and a month as 30 days; we accept the same so that an
@@ -36,7 +37,7 @@ export const IsoDuration = Schema.transformOrFail(Schema.String, Schema.Duration
       : ParseResult.fail(new ParseResult.Type(ast, text, `"${text}" ${seconds}; expected e.g. PT5M, PT1H30M, P1D`))
   },
   encode: (duration) => ParseResult.succeed(toIsoDuration(duration))
-})
+}).annotations({ [CatalogJson]: { type: "string", format: "duration" } })
 
 /** The shortest ISO-8601 text for a duration (`PT1H30M`, `P1D`, `0` for zero). */
 export const toIsoDuration = (duration: Duration.Duration): string => {

@@ -18,6 +18,11 @@ export interface Setting<Out> {
   readonly required: boolean
   /** Secrets are read as `Redacted` and their text never appears in messages. */
   readonly secret: boolean
+  /**
+   * Whether `<ENV>_FILE` (`<path>_file` in config.yml) may name a file holding the value instead, for Docker
+   * and Kubernetes secrets.
+   */
+  readonly fromFile: boolean
   /** Who defines the variable: pycti's helper, the official SpyCloud connector, or this connector. */
   readonly origin: Origin
   readonly schema: Schema.Schema<any, string>
@@ -36,8 +41,14 @@ const envName = (path: string) => path.replace(".", "_").toUpperCase()
 
 const make = <Out>(
   options: Options<any>,
-  extra: Pick<Setting<Out>, "defaultText" | "required" | "secret" | "wrap">
-): Setting<Out> => ({ ...options, env: envName(options.path), ...extra })
+  extra: Pick<Setting<Out>, "defaultText" | "required" | "secret" | "wrap"> & { readonly fromFile?: boolean }
+): Setting<Out> => ({ ...options, env: envName(options.path), fromFile: false, ...extra })
+
+/** The variable and config.yml key that name the file holding a `fromFile` setting's value. */
+export const fileVariant = (setting: Pick<Setting<unknown>, "env" | "path">) => ({
+  env: `${setting.env}_FILE`,
+  path: `${setting.path}_file`
+})
 
 /** A variable with a default: always has a value. */
 export const withDefault = <A>(options: Options<A> & { readonly default: string }): Setting<A> =>
@@ -61,8 +72,17 @@ export const required = <A>(options: Options<A>): Setting<A> =>
 export const optional = <A>(options: Options<A>): Setting<Option.Option<A>> =>
   make(options, { defaultText: undefined, required: false, secret: false, wrap: (value) => value as Option.Option<A> })
 
-/** A secret that may be absent; whether it is needed depends on other settings. */
-export const secret = <A>(options: Options<A>): Setting<Option.Option<A>> =>
-  make(options, { defaultText: undefined, required: false, secret: true, wrap: (value) => value as Option.Option<A> })
+/**
+ * A secret that may be absent; whether it is needed depends on other settings. `fromFile`: it may also be
+ * read from the file that `<ENV>_FILE` names.
+ */
+export const secret = <A>(options: Options<A> & { readonly fromFile?: boolean }): Setting<Option.Option<A>> =>
+  make(options, {
+    defaultText: undefined,
+    required: false,
+    secret: true,
+    fromFile: options.fromFile ?? false,
+    wrap: (value) => value as Option.Option<A>
+  })
 
 export type SettingValue<S> = S extends Setting<infer Out> ? Out : never

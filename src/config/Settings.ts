@@ -4,6 +4,7 @@
  * additions with safe defaults.
  */
 import { Schema } from "effect"
+import { CatalogJson } from "./CatalogJson.js"
 import { IsoDuration } from "./IsoDuration.js"
 import { optional, required, secret, withDefault } from "./Setting.js"
 import {
@@ -31,7 +32,7 @@ export type LogLevelName = typeof LOG_LEVELS[number]
 const SecretText = Schema.Redacted(Text)
 
 /** Either `true`/`false` or the path of a CA bundle, as pycti reads OPENCTI_SSL_VERIFY. */
-const SslVerify = Schema.Union(Bool, Text)
+const SslVerify = Schema.Union(Bool, Text).annotations({ [CatalogJson]: { type: "string", minLength: 1 } })
 
 export const opencti = {
   url: optional({
@@ -44,7 +45,8 @@ export const opencti = {
     path: "opencti.token",
     schema: SecretText,
     description: "OpenCTI API token of the connector's user. Required with OPENCTI_URL.",
-    origin: "pycti"
+    origin: "pycti",
+    fromFile: true
   }),
   sslVerify: withDefault({
     path: "opencti.ssl_verify",
@@ -217,7 +219,13 @@ export const mq = {
   vhost: optional({ path: "mq.vhost", schema: Text, description: "RabbitMQ virtual host override.", origin: "pycti" }),
   useSsl: optional({ path: "mq.use_ssl", schema: Bool, description: "Use AMQPS (TLS) override.", origin: "pycti" }),
   user: optional({ path: "mq.user", schema: Text, description: "RabbitMQ user override.", origin: "pycti" }),
-  pass: secret({ path: "mq.pass", schema: SecretText, description: "RabbitMQ password override.", origin: "pycti" }),
+  pass: secret({
+    path: "mq.pass",
+    schema: SecretText,
+    description: "RabbitMQ password override.",
+    origin: "pycti",
+    fromFile: true
+  }),
   useSslCa: optional({
     path: "mq.use_ssl_ca",
     schema: Text,
@@ -271,7 +279,8 @@ export const spycloud = {
     path: "spycloud.api_key",
     schema: SecretText,
     description: "SpyCloud API key (sent as X-API-KEY). Required.",
-    origin: "spycloud"
+    origin: "spycloud",
+    fromFile: true
   }),
   severityLevels: withDefault({
     path: "spycloud.severity_levels",
@@ -322,6 +331,14 @@ export const spycloud = {
     schema: PositiveInt,
     default: "10000",
     description: "A time window whose query matches more records is split; smaller means more frequent checkpoints.",
+    origin: "ours"
+  }),
+  maxResponseMb: withDefault({
+    path: "spycloud.max_response_mb",
+    schema: PositiveInt,
+    default: "64",
+    description:
+      "Largest SpyCloud answer read, in MiB (a full page of 1000 records is a few MiB); a larger one is abandoned and retried like a bad answer.",
     origin: "ours"
   }),
   connectTimeout: withDefault({

@@ -4,6 +4,7 @@
  */
 import { DateTime, Duration, Effect, ParseResult, Schema } from "effect"
 import { parseIsoInstant } from "../lib/IsoInstant.js"
+import { CatalogJson } from "./CatalogJson.js"
 import { isoDurationSeconds } from "./IsoDuration.js"
 
 const fail = (ast: Schema.Schema.AnyNoContext["ast"], actual: unknown, message: string) =>
@@ -22,7 +23,7 @@ export const Bool = Schema.transformOrFail(Schema.String, Schema.Boolean, {
     return fail(ast, text, `"${text}" is not a boolean; expected true or false`)
   },
   encode: (value) => ParseResult.succeed(String(value))
-})
+}).annotations({ [CatalogJson]: { type: "boolean" } })
 
 const numberSchema = (options: { integer: boolean; min: number; max: number; what: string }) =>
   Schema.transformOrFail(Schema.String, Schema.Number, {
@@ -35,6 +36,13 @@ const numberSchema = (options: { integer: boolean; min: number; max: number; wha
       return ok ? ParseResult.succeed(value) : fail(ast, text, `"${text}" is not ${options.what}`)
     },
     encode: (value) => ParseResult.succeed(String(value))
+  }).annotations({
+    [CatalogJson]: {
+      type: options.integer ? "integer" : "number",
+      minimum: options.min,
+      // The largest safe numbers stand for "no bound".
+      ...(options.max < Number.MAX_SAFE_INTEGER ? { maximum: options.max } : {})
+    }
   })
 
 export const NonNegativeInt = numberSchema({
@@ -60,7 +68,7 @@ export const Text = Schema.transformOrFail(Schema.String, Schema.String, {
     return trimmed === "" ? fail(ast, text, "must not be empty") : ParseResult.succeed(trimmed)
   },
   encode: ParseResult.succeed
-})
+}).annotations({ [CatalogJson]: { type: "string", minLength: 1 } })
 
 /** One of a fixed set of words, compared case-insensitively and returned in its canonical spelling. */
 export const OneOf = <const W extends string>(words: ReadonlyArray<W>, aliases: Record<string, W> = {}) =>
@@ -74,6 +82,10 @@ export const OneOf = <const W extends string>(words: ReadonlyArray<W>, aliases: 
         : ParseResult.succeed(found)
     },
     encode: (value) => ParseResult.succeed(value)
+  }).annotations({
+    [CatalogJson]: words.length === 1 && Object.keys(aliases).length === 0
+      ? { type: "string", const: words[0] }
+      : { type: "string", enum: [...words, ...Object.keys(aliases)] }
   })
 
 /**
@@ -106,6 +118,12 @@ export const CommaList = <const A extends string | number>(
         : ParseResult.succeed(values as ReadonlyArray<A>)
     },
     encode: (values) => ParseResult.succeed(values.join(","))
+  }).annotations({
+    // The platform's form joins a list with commas, as this schema reads it.
+    [CatalogJson]: {
+      type: "array",
+      items: { type: allowed.every((item) => typeof item === "number") ? "integer" : "string", enum: allowed }
+    }
   })
 
 /** An http(s) URL. `trailingSlash` decides whether the normalised form ends with `/` or never does. */
@@ -127,7 +145,7 @@ export const HttpUrl = (trailingSlash: boolean) =>
       return ParseResult.succeed(trailingSlash ? `${withoutSlash}/` : withoutSlash)
     },
     encode: ParseResult.succeed
-  })
+  }).annotations({ [CatalogJson]: { type: "string", format: "uri" } })
 
 /**
  * A start date: an ISO-8601 date or date-time (UTC when no zone is given), or a relative ISO-8601
@@ -151,4 +169,5 @@ export const StartDate = Schema.transformOrFail(Schema.String, Schema.DateTimeUt
     )
   },
   encode: (value) => ParseResult.succeed(DateTime.formatIso(value))
-})
+  // A date, a date-time or a duration: no single JSON Schema format covers the three.
+}).annotations({ [CatalogJson]: { type: "string", minLength: 1 } })

@@ -3,6 +3,7 @@
  * Prometheus endpoint beside pycti's counters and the SpyCloud client's.
  */
 import { Effect, Metric } from "effect"
+import { MAX_VALUE_LENGTH } from "../stix/FieldText.js"
 
 export const recordsImported = Metric.counter("spycloud_records_imported_total", {
   description: "SpyCloud breach records mapped to STIX and handed to the sink",
@@ -21,6 +22,11 @@ export const observables = Metric.counter("spycloud_observables_total", {
 
 const skipped = Metric.counter("spycloud_records_skipped_total", {
   description: "Breach records skipped, by reason (invalid-record: cannot be decoded; unmappable)",
+  incremental: true
+})
+
+export const valuesOversize = Metric.counter("spycloud_values_oversize_total", {
+  description: `Record values left out of the observables for being longer than ${MAX_VALUE_LENGTH} characters`,
   incremental: true
 })
 

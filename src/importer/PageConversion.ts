@@ -23,6 +23,8 @@ export interface ConvertedPage {
   readonly unmappable: ReadonlyArray<SkippedRecordReport>
   /** Distinct notes of the mapper (e.g. an unknown severity), to be logged. */
   readonly notes: ReadonlyArray<string>
+  /** Values left out for being longer than `MAX_VALUE_LENGTH`, to be logged with their record's document id. */
+  readonly oversize: ReadonlyArray<{ readonly documentId: string; readonly field: string }>
 }
 
 /** The distinct source ids of a page, for one batched catalog request. */
@@ -42,6 +44,7 @@ export const convertPage = (
   const bundles: Array<StixBundle> = []
   const unmappable: Array<SkippedRecordReport> = []
   const notes = new Set<string>()
+  const oversize: Array<{ documentId: string; field: string }> = []
   for (const record of records) {
     const mapped = mapBreachRecord(record, Option.fromNullable(catalogs.get(catalogKey(record.source_id))), context)
     if (mapped._tag === "Unmappable") {
@@ -54,10 +57,13 @@ export const convertPage = (
     stats.countSeverity(record.severity)
     stats.observables += mapped.observableCount
     stats.relationships += mapped.objects.length - 1 - mapped.observableCount
-    for (const skipped of mapped.skipped) stats.skipValue(skipped.field.replace(/\[\d+\]$/, ""), skipped.reason)
+    for (const skipped of mapped.skipped) {
+      stats.skipValue(skipped.field.replace(/\[\d+\]$/, ""), skipped.reason)
+      if (skipped.reason === "oversize") oversize.push({ documentId: record.document_id, field: skipped.field })
+    }
     for (const note of mapped.notes) notes.add(note)
     const completed = packer.add(mapped.objects)
     if (completed !== undefined) bundles.push(completed)
   }
-  return { bundles, unmappable, notes: [...notes] }
+  return { bundles, unmappable, notes: [...notes], oversize }
 }

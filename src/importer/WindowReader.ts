@@ -3,12 +3,13 @@
  * bundle handed to the sink. It reports how the window ended as a planner outcome; only errors that must
  * end the pass (the sink, a refused key, the quota, a rejected query) fail the effect.
  */
-import { Effect, Metric, Option, Ref, Stream } from "effect"
+import { Data, Effect, Metric, Option, Predicate, Ref, Stream } from "effect"
 import { ConnectorConfig, type Settings } from "../config/ConnectorConfig.js"
 import type { BreachRecord } from "../spycloud/BreachRecord.js"
 import { type BreachPage, SpycloudClient } from "../spycloud/SpycloudClient.js"
 import type { SpycloudError } from "../spycloud/SpycloudError.js"
 import { type BundlePacker, makeBundlePacker } from "../stix/BundleAssembler.js"
+import { MAX_VALUE_LENGTH } from "../stix/FieldText.js"
 import { makeMappingContext, type MappingContext } from "../stix/MappingContext.js"
 import * as Metrics from "../telemetry/Metrics.js"
 import { BundleSink } from "./BundleSink.js"
@@ -30,10 +31,8 @@ export interface WindowReader {
   readonly read: (spec: WindowSpec, pass: Pass) => Effect.Effect<WindowOutcome, PassFailed>
 }
 
-class TooManyHits {
-  readonly _tag = "TooManyHits"
-  constructor(readonly hits: number) {}
-}
+/** The first page counted more hits than a window may hold: the window is split, not read. */
+class TooManyHits extends Data.TaggedError("TooManyHits")<{ readonly hits: number }> {}
 
 export const failWith = (context: string) => (error: { readonly message: string }) =>
   new PassFailed({ reason: `${context}: ${error.message}`, cause: error })
@@ -65,7 +64,8 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
         Effect.catchTags({
           Unavailable: (error) => degradeCatalogs(error, stats),
           Timeout: (error) => degradeCatalogs(error, stats),
-          BadResponse: (error) => degradeCatalogs(error, stats)
+          BadResponse: (error) => degradeCatalogs(error, stats),
+          ResponseTooLarge: (error) => degradeCatalogs(error, stats)
         })
       )
 
@@ -93,6 +93,14 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
             reason: skipped.reason
           })
         }
+        yield* Metric.incrementBy(ImportMetrics.valuesOversize, converted.oversize.length)
+        for (const skipped of converted.oversize) {
+          yield* Effect.logWarning("Left out a value too long to become an observable", {
+            document_id: skipped.documentId,
+            field: skipped.field,
+            max_length: MAX_VALUE_LENGTH
+          })
+        }
         for (const note of converted.notes) {
           if (!seenNotes.has(note)) {
             seenNotes.add(note)
@@ -110,6 +118,7 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
           return Effect.succeed<WindowOutcome>({ _tag: "TooHeavy", hits, reason: error.message })
         case "Unavailable":
         case "BadResponse":
+        case "ResponseTooLarge":
           return Effect.succeed<WindowOutcome>({ _tag: "Failing", hits, reason: error.message })
         case "CursorExpired":
           return Effect.succeed<WindowOutcome>({ _tag: "CursorLost", hits, reason: error.message })
@@ -132,7 +141,7 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
           if (page.number !== 1) return Effect.void
           return Ref.set(hits, page.hits).pipe(
             Effect.zipRight(
-              spec.splittable && page.hits > maxHits ? Effect.fail(new TooManyHits(page.hits)) : Effect.void
+              spec.splittable && page.hits > maxHits ? Effect.fail(new TooManyHits({ hits: page.hits })) : Effect.void
             )
           )
         }),
@@ -155,11 +164,15 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
         Stream.runDrain,
         Effect.zipRight(Ref.get(hits)),
         Effect.map((seen): WindowOutcome => ({ _tag: "Delivered", hits: seen ?? 0 })),
-        Effect.catchAll((error): Effect.Effect<WindowOutcome, PassFailed> => {
-          if (error instanceof TooManyHits) return Effect.succeed({ _tag: "TooManyHits", hits: error.hits })
-          if (error instanceof PassFailed) return Effect.fail(error)
-          return Effect.flatMap(Ref.get(hits), (seen) => outcomeOf(error, seen, spec))
-        })
+        Effect.catchTag(
+          "TooManyHits",
+          (error) => Effect.succeed<WindowOutcome>({ _tag: "TooManyHits", hits: error.hits })
+        ),
+        // A PassFailed (the sink) ends the pass as it is; SpyCloud's failures become the window's outcome.
+        Effect.catchIf(
+          (error): error is SpycloudError => !Predicate.isTagged(error, "PassFailed"),
+          (error) => Effect.flatMap(Ref.get(hits), (seen) => outcomeOf(error, seen, spec))
+        )
       )
     })
 

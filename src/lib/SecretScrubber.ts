@@ -41,12 +41,18 @@ export const registerSecrets = (...values: ReadonlyArray<string | undefined>): v
   if (changed) ordered = [...secrets].sort((a, b) => b.length - a.length)
 }
 
-/** The text without any registered secret or visible credential. */
-export const scrubSecrets = (text: string): string => {
+/**
+ * The text without any registered secret, and nothing else changed: for what comes in (a SpyCloud answer
+ * echoing the key into a record) before it is parsed, so that no bundle can carry it.
+ */
+export const withoutRegisteredSecrets = (text: string): string => {
   let result = text
   for (const secret of ordered) if (result.includes(secret)) result = result.split(secret).join(REDACTED_TEXT)
-  return redactCredentials(result)
+  return result
 }
+
+/** The text without any registered secret or visible credential. */
+export const scrubSecrets = (text: string): string => redactCredentials(withoutRegisteredSecrets(text))
 
 /** Forgets every registered secret (tests only need this between cases). */
 export const clearSecrets = (): void => {

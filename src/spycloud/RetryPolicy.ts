@@ -3,11 +3,11 @@
  * jitter, every delay capped, `Retry-After` honoured (and capped too), and only for failures that a
  * repetition can cure. Everything else stops at the first failure.
  */
-import { Data, Duration, Effect, Option, Schedule } from "effect"
+import { Data, Duration, Effect, Option, Predicate, Schedule } from "effect"
 
 /**
  * A failure worth repeating the request for. It never leaves the client: once the retries are used up it
- * becomes a `Timeout`, `Unavailable` or `BadResponse` (see `SpycloudClientLive`).
+ * becomes a `Timeout`, `Unavailable`, `BadResponse` or `ResponseTooLarge` (see `SpycloudClientLive`).
  */
 export class RetryableFailure extends Data.TaggedError("RetryableFailure")<{
   readonly reason:
@@ -23,13 +23,15 @@ export class RetryableFailure extends Data.TaggedError("RetryableFailure")<{
     | "read-timeout"
     /** HTTP 200 whose body is not JSON or not the `{cursor, hits, results}` envelope. */
     | "bad-body"
+    /** A body larger than the response bound (abandoned unread). */
+    | "too-large"
   readonly detail: string
   /** What the server asked for in `Retry-After`, if anything. */
   readonly retryAfter: Option.Option<Duration.Duration>
 }> {}
 
 export const isRetryableFailure = (error: unknown): error is RetryableFailure =>
-  typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "RetryableFailure"
+  Predicate.isTagged(error, "RetryableFailure")
 
 export interface RetryOptions {
   /** Repetitions after the first attempt; 0 disables retrying. */
@@ -88,10 +90,11 @@ export const retryPolicy = <E>(options: RetryOptions): Schedule.Schedule<unknown
     Schedule.intersect(sinceGatewayTimeout),
     Schedule.whileOutput(([, retriesSinceTimeout]) => retriesSinceTimeout <= RETRIES_AFTER_GATEWAY_TIMEOUT),
     Schedule.map(([first]) => first),
-    Schedule.modifyDelayEffect(([, failure], backoff) => {
-      // whileInput has already stopped the schedule for anything else.
-      const retryable = failure as RetryableFailure
-      return Effect.tap(delayFor(retryable, backoff), (delay) => onRetry(retryable, delay))
-    })
+    // whileInput has already stopped the schedule for anything but a RetryableFailure.
+    Schedule.modifyDelayEffect(([, failure], backoff) =>
+      isRetryableFailure(failure)
+        ? Effect.tap(delayFor(failure, backoff), (delay) => onRetry(failure, delay))
+        : Effect.succeed(backoff)
+    )
   )
 }

@@ -8,9 +8,23 @@ import Undici from "@effect/platform-node/Undici"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Clock, DateTime, Duration, Effect, Either, Layer, Metric, Option, Redacted, type Schedule } from "effect"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import {
+  Clock,
+  DateTime,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Metric,
+  Option,
+  Redacted,
+  type Schedule,
+  Stream
+} from "effect"
 import { ConnectorConfig } from "../config/ConnectorConfig.js"
 import { jsonSyntaxErrorText } from "../lib/ParseErrorText.js"
+import { REDACTED_TEXT, withoutRegisteredSecrets } from "../lib/SecretScrubber.js"
 import { type BreachCatalog, decodeBreachCatalog, type SourceId } from "./BreachRecord.js"
 import { CatalogCache, DEFAULT_CATALOG_CACHE_CAPACITY } from "./CatalogCache.js"
 import { classifyFailedResponse } from "./FailureClassification.js"
@@ -24,7 +38,7 @@ import {
   SpycloudClient,
   type SpycloudClientShape
 } from "./SpycloudClient.js"
-import { BadResponse, type SpycloudError, Timeout, Unavailable } from "./SpycloudError.js"
+import { BadResponse, ResponseTooLarge, type SpycloudError, Timeout, Unavailable } from "./SpycloudError.js"
 import * as Metrics from "./SpycloudMetrics.js"
 import { decodeWatchlistEnvelope, decodeWatchlistPage, watchlistParams } from "./WatchlistPage.js"
 
@@ -43,7 +57,12 @@ export interface SpycloudClientOptions {
   readonly catalogCacheCapacity?: number
   /** Source ids per catalog request; default 50. */
   readonly catalogBatchSize?: number
+  /** Largest body read; a larger one is abandoned and retried like a bad body. Default `DEFAULT_MAX_RESPONSE_BYTES`. */
+  readonly maxResponseBytes?: number
 }
+
+/** The default bound of `SPYCLOUD_MAX_RESPONSE_MB`, in bytes (keep in step with the settings table). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 /** `check` wants an answer soon: the probe retries at most this often, whatever `maxRetries` says. */
 const PROBE_MAX_RETRIES = 1
@@ -104,7 +123,12 @@ const decodeCatalogPage = (json: unknown): Either.Either<Array<BreachCatalog>, s
  * The error a request ends with once its retries are used up. A 504 anywhere in the chain makes it a
  * `Timeout` (the query is too heavy, the engine splits it), whatever the last attempt met.
  */
-const exhausted = (failure: RetryableFailure, attempts: number, metGatewayTimeout: boolean): SpycloudError => {
+const exhausted = (
+  failure: RetryableFailure,
+  attempts: number,
+  metGatewayTimeout: boolean,
+  maxResponseBytes: number
+): SpycloudError => {
   if (metGatewayTimeout) {
     return new Timeout({ attempts, ...(failure.reason === "gateway-timeout" ? {} : { last: failure.detail }) })
   }
@@ -113,9 +137,46 @@ const exhausted = (failure: RetryableFailure, attempts: number, metGatewayTimeou
       return new Timeout({ attempts })
     case "bad-body":
       return new BadResponse({ detail: `${failure.detail} (${attempts} attempt${attempts === 1 ? "" : "s"})` })
+    case "too-large":
+      return new ResponseTooLarge({ limitBytes: maxResponseBytes, attempts })
     default:
       return new Unavailable({ attempts, detail: failure.detail })
   }
+}
+
+const tooLarge = (maxBytes: number, seen: string) =>
+  new RetryableFailure({
+    reason: "too-large",
+    detail: `the response is larger than ${maxBytes} bytes (${seen}); abandoned unread`,
+    retryAfter: Option.none()
+  })
+
+/**
+ * The body as text, read chunk by chunk and abandoned once it passes `maxBytes` (before reading anything when
+ * `Content-Length` says so): what is held never exceeds the bound, whatever the server sends. Bytes that are
+ * not UTF-8 become U+FFFD, as `response.text` does.
+ */
+const boundedText = (
+  response: HttpClientResponse.HttpClientResponse,
+  maxBytes: number
+): Effect.Effect<string, HttpClientError.ResponseError | RetryableFailure> => {
+  const declared = Number(response.headers["content-length"])
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    return Effect.fail(tooLarge(maxBytes, `Content-Length ${declared}`))
+  }
+  return Effect.suspend(() => {
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    return response.stream.pipe(
+      Stream.runForEach((chunk) => {
+        size += chunk.length
+        if (size > maxBytes) return Effect.fail(tooLarge(maxBytes, `more than ${size} bytes sent`))
+        chunks.push(chunk)
+        return Effect.void
+      }),
+      Effect.map(() => Buffer.concat(chunks, size).toString("utf8"))
+    )
+  })
 }
 
 /** Builds the client from plain options; the HTTP implementation comes from the context. */
@@ -129,9 +190,11 @@ export const make = (
     const readTimeout = Duration.decode(options.readTimeout)
     const cache = new CatalogCache(options.catalogCacheCapacity ?? DEFAULT_CATALOG_CACHE_CAPACITY)
     const batchSize = options.catalogBatchSize ?? DEFAULT_CATALOG_BATCH_SIZE
+    const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
 
     // Belt and braces: no text that reaches an error or a log can carry the key, even if a server echoed it.
-    const scrub = (text: string) => apiKey === "" ? text : text.split(apiKey).join("<redacted>")
+    const scrub = (text: string) =>
+      apiKey === "" || !text.includes(apiKey) ? text : text.split(apiKey).join(REDACTED_TEXT)
 
     const policyFor = (endpoint: Endpoint, maxRetries: number): Schedule.Schedule<unknown, AttemptError> =>
       retryPolicy<AttemptError>({
@@ -176,7 +239,9 @@ export const make = (
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeMillis
         const exchange = yield* http.execute(request).pipe(
-          Effect.flatMap((response) => Effect.map(response.text, (body) => ({ response, body }))),
+          Effect.flatMap((response) =>
+            Effect.map(boundedText(response, maxResponseBytes), (body) => ({ response, body }))
+          ),
           Effect.timeoutFail({
             duration: readTimeout,
             onTimeout: () =>
@@ -208,13 +273,20 @@ export const make = (
             Effect.flatMap(Clock.currentTimeMillis, (now) =>
               Metrics.recordRequest(
                 endpoint,
-                failure.reason === "read-timeout" ? "timeout" : "transport",
+                failure.reason === "read-timeout"
+                  ? "timeout"
+                  : failure.reason === "too-large"
+                  ? "too-large"
+                  : "transport",
                 (now - started) / 1000
               ))
           )
         )
         const finished = yield* Clock.currentTimeMillis
-        const { body, response } = exchange
+        // Every secret the connector holds is taken out before parsing: an answer that echoes one (into a
+        // record, say) cannot carry it into a bundle, a log or the state.
+        const { response } = exchange
+        const body = withoutRegisteredSecrets(scrub(exchange.body))
         yield* Metrics.recordRequest(endpoint, String(response.status), (finished - started) / 1000)
         if (response.status < 200 || response.status > 299) {
           const headers: Record<string, string> = {}
@@ -222,7 +294,7 @@ export const make = (
           return yield* classifyFailedResponse({
             status: response.status,
             headers,
-            body: scrub(body),
+            body,
             retryAfter: parseRetryAfter(response.headers["retry-after"], finished)
           })
         }
@@ -240,7 +312,7 @@ export const make = (
         if (Either.isLeft(decoded)) {
           return yield* new RetryableFailure({
             reason: "bad-body",
-            detail: scrub(decoded.left),
+            detail: decoded.left,
             retryAfter: Option.none()
           })
         }
@@ -263,7 +335,10 @@ export const make = (
         }).pipe(
           Effect.tapError((error) => Effect.sync(() => void (metGatewayTimeout ||= isGatewayTimeout(error)))),
           Effect.retry(policy),
-          Effect.catchIf(isRetryableFailure, (failure) => Effect.fail(exhausted(failure, attempts, metGatewayTimeout)))
+          Effect.catchIf(
+            isRetryableFailure,
+            (failure) => Effect.fail(exhausted(failure, attempts, metGatewayTimeout, maxResponseBytes))
+          )
         )
       })
 
@@ -384,7 +459,8 @@ export const layer: Layer.Layer<SpycloudClient, never, HttpClient.HttpClient | C
       readTimeout: spycloud.readTimeout,
       maxRetries: spycloud.maxRetries,
       retryInitialDelay: spycloud.retryInitialDelay,
-      retryMaxDelay: spycloud.retryMaxDelay
+      retryMaxDelay: spycloud.retryMaxDelay,
+      maxResponseBytes: spycloud.maxResponseMb * 1024 * 1024
     })
   })
 )

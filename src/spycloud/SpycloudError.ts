@@ -60,6 +60,21 @@ export class BadResponse extends Data.TaggedError("BadResponse")<{ readonly deta
 }
 
 /**
+ * An answer larger than SPYCLOUD_MAX_RESPONSE_MB (after retries). Its body was abandoned as soon as it
+ * passed the bound, so a hostile or broken server cannot make the connector buffer it.
+ */
+export class ResponseTooLarge extends Data.TaggedError("ResponseTooLarge")<{
+  readonly limitBytes: number
+  readonly attempts: number
+}> {
+  override get message() {
+    return `SpyCloud sent a response larger than ${this.limitBytes} bytes ${this.attempts} time${
+      this.attempts === 1 ? "" : "s"
+    } in a row; it was not read further (SPYCLOUD_MAX_RESPONSE_MB raises the bound)`
+  }
+}
+
+/**
  * A request that met HTTP 504 (gateway timeout) and still failed on its last retry: the query is too
  * heavy; the engine splits it. `last` is what the last attempt met when it was not a 504.
  */
@@ -82,4 +97,12 @@ export class Unavailable extends Data.TaggedError("Unavailable")<{
   }
 }
 
-export type SpycloudError = Forbidden | QuotaExceeded | CursorExpired | Rejected | BadResponse | Timeout | Unavailable
+export type SpycloudError =
+  | Forbidden
+  | QuotaExceeded
+  | CursorExpired
+  | Rejected
+  | BadResponse
+  | ResponseTooLarge
+  | Timeout
+  | Unavailable

@@ -9,7 +9,7 @@ import { parseIsoInstant } from "../lib/IsoInstant.js"
 import { memoizeLast } from "../lib/MemoizeLast.js"
 import type { BreachCatalog, BreachRecord } from "../spycloud/BreachRecord.js"
 import { describeRecord } from "./Description.js"
-import { displayText, hasUnfitCharacter, usableText } from "./FieldText.js"
+import { displayText, hasUnfitCharacter, MAX_VALUE_LENGTH, usableText } from "./FieldText.js"
 import type { MappingContext } from "./MappingContext.js"
 import { recordObservables } from "./Observables.js"
 import { RecordMapping } from "./RecordMapping.js"
@@ -106,6 +106,12 @@ const mapRecord = (
   const documentId: unknown = record.document_id
   if (typeof documentId !== "string" || documentId.trim() === "") {
     return RecordMapping.Unmappable({ documentId: undefined, reason: "the record has no document_id" })
+  }
+  if (documentId.length > MAX_VALUE_LENGTH) {
+    return RecordMapping.Unmappable({
+      documentId: truncate(documentId, 64),
+      reason: `document_id is longer than ${MAX_VALUE_LENGTH} characters`
+    })
   }
   if (hasUnfitCharacter(documentId)) {
     return RecordMapping.Unmappable({ documentId: undefined, reason: "document_id holds control characters" })

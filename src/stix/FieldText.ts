@@ -5,7 +5,14 @@
  */
 
 /** Why a value did not become an observable. The value itself is never reported. */
-export type SkipReason = "empty" | "masked" | "invalid" | "malformed"
+export type SkipReason = "empty" | "masked" | "invalid" | "malformed" | "oversize"
+
+/**
+ * The longest value that may become an observable, in UTF-16 units. Real ones (URLs with long query strings,
+ * user agents, Windows paths) stay far below; a longer one is hostile or broken, and would otherwise be
+ * copied into every bundle and hashed into an id.
+ */
+export const MAX_VALUE_LENGTH = 8192
 
 export type FieldText =
   | { readonly _tag: "Absent" }
@@ -18,6 +25,7 @@ const EMPTY = rejected("empty")
 const MASKED = rejected("masked")
 const INVALID = rejected("invalid")
 const MALFORMED = rejected("malformed")
+const OVERSIZE = rejected("oversize")
 
 /**
  * SpyCloud masks a value it may not show as exactly eight asterisks (docs/spycloud-api.md, "Masked values").
@@ -38,10 +46,11 @@ const MAYBE_UNFIT = /[\u0000-\u001f\u007f\ud800-\udfff]/
 
 export const hasUnfitCharacter = (text: string): boolean => MAYBE_UNFIT.test(text) && UNFIT_CHARACTER.test(text)
 
-/** Classifies a raw field value; a `Text` is non-empty, unmasked and free of control characters. */
+/** Classifies a raw field value; a `Text` is at most `MAX_VALUE_LENGTH` long, non-empty, unmasked and free of control characters. */
 export const fieldText = (value: unknown): FieldText => {
   if (value === undefined || value === null) return ABSENT
   if (typeof value !== "string") return MALFORMED
+  if (value.length > MAX_VALUE_LENGTH) return OVERSIZE
   if (value.trim() === "") return EMPTY
   if (isMasked(value)) return MASKED
   if (hasUnfitCharacter(value)) return INVALID

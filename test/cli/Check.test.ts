@@ -75,6 +75,20 @@ describe("spycloud-connector (binary)", () => {
     expect(broken.stdout + broken.stderr).not.toContain("YamlToken-5531")
   })
 
+  it("check and the log warn when SPYCLOUD_API_BASE_URL is http://, and only then", async () => {
+    const warning =
+      "SPYCLOUD_API_BASE_URL (spycloud.api_base_url) uses http://: the SpyCloud API key is sent unencrypted"
+    const plain = await runBinary(["check"], { env: OFFLINE })
+    expect(plain.stdout).toContain(`Warning: ${warning}`)
+    expect(plain.stderr).toMatch(/"level":"WARNING".*uses http:\/\/: the SpyCloud API key is sent unencrypted/)
+
+    const tls = await runBinary(["check"], {
+      env: { ...OFFLINE, SPYCLOUD_API_BASE_URL: "https://127.0.0.1:9/enterprise-v2" }
+    })
+    expect(tls.stdout).toContain("SPYCLOUD_API_BASE_URL")
+    expect(tls.stdout + tls.stderr).not.toContain("sent unencrypted")
+  })
+
   it("check prints the resolved configuration from config.yml and environment, secrets redacted", async () => {
     const dir = mkdtempSync(join(tmpdir(), "spycloud-check-"))
     const config = join(dir, "connector.yml")

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Duration, Effect, Either, Layer, Option, Redacted, TestClock } from "effect"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import type { ConfigInvalid } from "../../src/config/ConfigInvalid.js"
 import { flattenYaml, makeConfigProvider } from "../../src/config/ConfigSource.js"
 import * as ConnectorConfig from "../../src/config/ConnectorConfig.js"
@@ -104,6 +107,7 @@ const CASES: ReadonlyArray<readonly [path: string, yaml: unknown, env: string, f
   ["spycloud.connect_timeout", "PT5S", "PT20S", "PT5S", "PT20S"],
   ["spycloud.read_timeout", "PT30S", "PT2M", "PT30S", "PT2M"],
   ["spycloud.max_retries", 3, "0", 3, 0],
+  ["spycloud.max_response_mb", 8, "128", 8, 128],
   ["spycloud.retry_initial_delay", "PT0.5S", "PT2S", "PT0.5S", "PT2S"],
   ["spycloud.retry_max_delay", "PT30S", "PT5M", "PT30S", "PT5M"]
 ]
@@ -331,6 +335,67 @@ describe("ConnectorConfig", () => {
         expect(error.message).toContain(
           "CONNECTOR_SEND_TO_DIRECTORY_PATH (connector.send_to_directory_path): is required"
         )
+      }))
+  })
+
+  describe("secrets from files (*_FILE)", () => {
+    const secretFile = (content: string) => {
+      const dir = mkdtempSync(join(tmpdir(), "spycloud-secret-"))
+      const path = join(dir, "secret")
+      writeFileSync(path, content)
+      return path
+    }
+    const ONLINE = {
+      CONNECTOR_ID: "x",
+      OPENCTI_URL: "http://opencti:8080",
+      CONNECTOR_SEND_TO_DIRECTORY: "false"
+    }
+
+    it.effect("read once at start, trailing line break dropped, Redacted; config.yml may name the file too", () =>
+      Effect.gen(function*() {
+        const settings = settingsOf(
+          yield* decode({
+            ...ONLINE,
+            OPENCTI_TOKEN_FILE: secretFile("token-from-file\n"),
+            SPYCLOUD_API_KEY_FILE: secretFile("key-from-file\r\n"),
+            MQ_PASS_FILE: secretFile("pass-from-file")
+          })
+        )
+        expect(Redacted.isRedacted(Option.getOrThrow(settings.opencti.token))).toBe(true)
+        expect(comparable(settings.opencti.token)).toBe("token-from-file")
+        expect(comparable(settings.spycloud.apiKey)).toBe("key-from-file")
+        expect(comparable(settings.mq.pass)).toBe("pass-from-file")
+
+        const fromYaml = settingsOf(
+          yield* decode({ ...ONLINE, OPENCTI_TOKEN: "t" }, {
+            spycloud: { api_key_file: secretFile("yaml-file-key\n") }
+          })
+        )
+        expect(comparable(fromYaml.spycloud.apiKey)).toBe("yaml-file-key")
+      }))
+
+    it.effect("both spellings, or a file that cannot be read, are problems listed with the others; never the content", () =>
+      Effect.gen(function*() {
+        const missing = join(tmpdir(), "spycloud-no-such-dir", "token")
+        const error = problemsOf(
+          yield* decode({
+            ...ONLINE,
+            OPENCTI_TOKEN_FILE: missing,
+            SPYCLOUD_API_KEY: "key-in-env-5521",
+            SPYCLOUD_API_KEY_FILE: secretFile("key-in-file-7730"),
+            CONNECTOR_DURATION_PERIOD: "PT5X"
+          })
+        )
+        expect(error.message).toContain(
+          `OPENCTI_TOKEN_FILE (opencti.token_file): names ${missing}, which cannot be read (ENOENT)`
+        )
+        expect(error.message).toContain(
+          "SPYCLOUD_API_KEY (spycloud.api_key) and SPYCLOUD_API_KEY_FILE (spycloud.api_key_file): are both set"
+        )
+        expect(error.message).toContain("CONNECTOR_DURATION_PERIOD (connector.duration_period)")
+        expect(error.problems).toHaveLength(3)
+        expect(error.message).not.toContain("key-in-env-5521")
+        expect(error.message).not.toContain("key-in-file-7730")
       }))
   })
 })

@@ -10,6 +10,7 @@ import { chmodSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import * as YAML from "yaml"
 import { STATE_FILE_NAME } from "../../src/config/ConnectorConfig.js"
+import { fileVariant } from "../../src/config/Setting.js"
 import { SETTINGS } from "../../src/config/Settings.js"
 import {
   connectorEnv,
@@ -57,7 +58,11 @@ const eventually = async (predicate: () => boolean | Promise<boolean>, what: str
 
 /** Every variable the connector reads: the settings table's. */
 const CONNECTOR_VARIABLES = new Set(
-  Object.values(SETTINGS).flatMap((section) => Object.values(section).map((setting) => setting.env))
+  Object.values(SETTINGS).flatMap((section) =>
+    Object.values(section).flatMap((setting) =>
+      setting.fromFile ? [setting.env, fileVariant(setting).env] : [setting.env]
+    )
+  )
 )
 
 let image: string

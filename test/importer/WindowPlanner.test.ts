@@ -19,7 +19,12 @@ interface Run {
   readonly deliveredAtCheckpoint: ReadonlyArray<ReadonlyArray<Delivery>>
 }
 
-const STEP_LIMIT = 20_000
+/**
+ * Far above the longest plan that still ends, so that only a plan that never ends reaches it. A seed found
+ * a correct plan of 20,021 reads: 385 days, each delivered in 13 severity parts, one delivery per cycle of
+ * 4 outcomes. Up to 401 days and cycles of up to 60 outcomes make such plans about 313,000 reads long.
+ */
+const STEP_LIMIT = 1_000_000
 
 /** Runs a plan to its end, asking `outcomeOf` how each window it reads ends. */
 const runPlan = (

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { expect } from "@effect/vitest"
 import { Effect, Layer, Option, Schedule } from "effect"
 import { BundleSink } from "../../src/importer/BundleSink.js"
 import * as ApiSink from "../../src/opencti/ApiSink.js"
@@ -6,7 +6,7 @@ import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import * as Recoveries from "../../src/opencti/Recoveries.js"
 import * as Registration from "../../src/opencti/Registration.js"
 import type { StixBundle } from "../../src/stix/StixObject.js"
-import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
 import { configLayer, openCtiEnv } from "../support/opencti/TestSettings.js"
 import { describeWithShared } from "../support/Shared.js"
 
@@ -21,51 +21,46 @@ const BUNDLE: StixBundle = {
 }
 
 describeWithShared("ApiSink against the OpenCTI stand-in", () => {
-  let platform: OpenCtiStandIn
-  beforeAll(async () => {
-    platform = await startOpenCtiStandIn({ declareQueues: false })
-  })
-  afterAll(async () => {
-    expect(platform.invalidRequests).toEqual([])
-    await platform.close()
-  })
+  withOpenCtiPlatform({ declareQueues: false })((it) => {
+    it.effect("pushes the whole bundle with stixBundlePush, with the work, and adds no expectations itself", () =>
+      Effect.gen(function*() {
+        const platform = yield* OpenCtiPlatform
+        const env = openCtiEnv(platform, { CONNECTOR_QUEUE_PROTOCOL: "api" })
+        const layer = ApiSink.layer.pipe(
+          Layer.provideMerge(Registration.layer(Schedule.spaced("10 millis"))),
+          Layer.provideMerge(OpenCtiClient.layerConfig),
+          Layer.provideMerge(Recoveries.layer),
+          Layer.provide(configLayer(env))
+        )
+        yield* Effect.gen(function*() {
+          const sink = yield* BundleSink
+          const client = yield* OpenCtiClient.OpenCtiClient
+          const workId = yield* client.workAdd("SpyCloud run")
+          yield* sink.send(BUNDLE, Option.some(workId))
+          yield* sink.send(BUNDLE, Option.none())
+          yield* sink.send({ ...BUNDLE, objects: [] }, Option.some(workId))
+          const pushed = platform.pushedBundles.filter((push) => push.connectorId === env.CONNECTOR_ID)
+          expect(pushed).toHaveLength(2)
+          expect(pushed[0]).toEqual({
+            connectorId: env.CONNECTOR_ID,
+            workId,
+            bundle: { type: "bundle", id: BUNDLE.id, spec_version: "2.1", objects: BUNDLE.objects }
+          })
+          expect(pushed[1]!.workId).not.toBe(workId)
+          expect(platform.works.get(workId)!.expectationCalls).toEqual([])
+        }).pipe(Effect.provide(layer))
+      }))
 
-  it.live("pushes the whole bundle with stixBundlePush, with the work, and adds no expectations itself", () =>
-    Effect.gen(function*() {
-      const env = openCtiEnv(platform, { CONNECTOR_QUEUE_PROTOCOL: "api" })
-      const layer = ApiSink.layer.pipe(
-        Layer.provideMerge(Registration.layer(Schedule.spaced("10 millis"))),
-        Layer.provideMerge(OpenCtiClient.layerConfig),
-        Layer.provideMerge(Recoveries.layer),
-        Layer.provide(configLayer(env))
-      )
-      yield* Effect.gen(function*() {
-        const sink = yield* BundleSink
-        const client = yield* OpenCtiClient.OpenCtiClient
-        const workId = yield* client.workAdd("SpyCloud run")
-        yield* sink.send(BUNDLE, Option.some(workId))
-        yield* sink.send(BUNDLE, Option.none())
-        yield* sink.send({ ...BUNDLE, objects: [] }, Option.some(workId))
-        const pushed = platform.pushedBundles.filter((push) => push.connectorId === env.CONNECTOR_ID)
-        expect(pushed).toHaveLength(2)
-        expect(pushed[0]).toEqual({
-          connectorId: env.CONNECTOR_ID,
-          workId,
-          bundle: { type: "bundle", id: BUNDLE.id, spec_version: "2.1", objects: BUNDLE.objects }
-        })
-        expect(pushed[1]!.workId).not.toBe(workId)
-        expect(platform.works.get(workId)!.expectationCalls).toEqual([])
-      }).pipe(Effect.provide(layer))
-    }))
-
-  it.live("a refused bundle fails the send with SinkError", () =>
-    Effect.gen(function*() {
-      const env = openCtiEnv(platform, { CONNECTOR_QUEUE_PROTOCOL: "api" })
-      const client = yield* OpenCtiClient.OpenCtiClient.pipe(
-        Effect.provide(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env))))
-      )
-      // Not registered: the platform refuses bundles of an unknown connector.
-      const exit = yield* Effect.exit(ApiSink.make(client).send(BUNDLE, Option.none()))
-      expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "SinkError", sink: "api" } } })
-    }))
+    it.effect("a refused bundle fails the send with SinkError", () =>
+      Effect.gen(function*() {
+        const platform = yield* OpenCtiPlatform
+        const env = openCtiEnv(platform, { CONNECTOR_QUEUE_PROTOCOL: "api" })
+        const client = yield* OpenCtiClient.OpenCtiClient.pipe(
+          Effect.provide(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env))))
+        )
+        // Not registered: the platform refuses bundles of an unknown connector.
+        const exit = yield* Effect.exit(ApiSink.make(client).send(BUNDLE, Option.none()))
+        expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "SinkError", sink: "api" } } })
+      }))
+  })
 })

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import * as Documents from "../../src/opencti/Documents.js"
 import { openCtiSchema, requestProblems, SCHEMA_VERSIONS } from "../support/opencti/OpenCtiSchemas.js"
+import { registrationInput } from "../support/opencti/RegistrationInput.js"
 import { describeWithShared, REPO_ROOT } from "../support/Shared.js"
 
 /**
@@ -37,18 +38,7 @@ describe("OpenCTI GraphQL documents", () => {
 const SAMPLE_VARIABLES: Record<string, Record<string, unknown>> = {
   "01": {},
   "02": {
-    input: {
-      id: "6d8a1a5e-2b2f-4e4c-9d53-5c1f6f0d0b11",
-      name: "SpyCloud",
-      type: "EXTERNAL_IMPORT",
-      scope: ["spycloud"],
-      auto: false,
-      auto_update: false,
-      enrichment_resolution: "none",
-      only_contextual: false,
-      playbook_compatible: false,
-      listen_callback_uri: null
-    }
+    input: registrationInput("6d8a1a5e-2b2f-4e4c-9d53-5c1f6f0d0b11")
   },
   "05": {
     id: "6d8a1a5e-2b2f-4e4c-9d53-5c1f6f0d0b11",

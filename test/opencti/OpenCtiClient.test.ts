@@ -1,28 +1,18 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Layer, Option, Redacted, Schedule, TestClock } from "effect"
 import { createServer } from "node:net"
 import { registerSecrets } from "../../src/lib/SecretScrubber.js"
 import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import type { OpenCtiError } from "../../src/opencti/OpenCtiError.js"
-import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
+import { registrationInput } from "../support/opencti/RegistrationInput.js"
 import { describeWithShared } from "../support/Shared.js"
 
 const CONNECTOR_ID = "11111111-2222-4333-8444-555555555555"
 
-const REGISTRATION_INPUT: OpenCtiClient.RegisterConnectorInput = {
-  id: CONNECTOR_ID,
-  name: "SpyCloud",
-  type: "EXTERNAL_IMPORT",
-  scope: ["spycloud"],
-  auto: false,
-  auto_update: false,
-  enrichment_resolution: "none",
-  only_contextual: false,
-  playbook_compatible: false,
-  listen_callback_uri: null
-}
+const REGISTRATION_INPUT = registrationInput(CONNECTOR_ID)
 
 const INFO = {
   run_and_terminate: false,
@@ -54,168 +44,179 @@ const closedPort = () =>
   })
 
 describeWithShared("OpenCtiClient against the OpenCTI stand-in", () => {
-  let platform: OpenCtiStandIn
-  beforeAll(async () => {
-    platform = await startOpenCtiStandIn({ declareQueues: false })
+  withOpenCtiPlatform({ declareQueues: false })((it) => {
+    /** A client of the suite's stand-in. */
+    const client = (overrides: Partial<OpenCtiClient.OpenCtiClientOptions> = {}) =>
+      Effect.flatMap(OpenCtiPlatform, (platform) =>
+        OpenCtiClient.make({
+          url: platform.url,
+          token: Redacted.make(platform.token),
+          connectorId: CONNECTOR_ID,
+          ...overrides
+        })).pipe(Effect.provide(NodeHttpClient.layer))
+
+    it.effect("about answers the version, sent with the Bearer token, the user agent and the custom headers", () =>
+      Effect.gen(function*() {
+        const platform = yield* OpenCtiPlatform
+        const api = yield* client({
+          customHeaders: Option.some(Redacted.make("X-Proxy-Key: s3cret ; broken-entry ;x-tenant:acme"))
+        })
+        expect(yield* api.about).toBe("6.8.10")
+        const call = platform.callsOf("healthCheck").at(-1)!
+        expect(call.headers.authorization).toBe(`Bearer ${platform.token}`)
+        expect(call.headers["user-agent"]).toBe(OpenCtiClient.USER_AGENT)
+        expect(call.headers["x-proxy-key"]).toBe("s3cret")
+        expect(call.headers["x-tenant"]).toBe("acme")
+        expect(call.headers["content-type"]).toMatch(/^application\/json/)
+        expect(call.variables).toEqual({})
+      }))
+
+    it.effect("a refused token is OpenCtiUnauthorized, and the token appears in no rendering of the error", () =>
+      Effect.gen(function*() {
+        const platform = yield* OpenCtiPlatform
+        const badToken = "not-the-token-6c1d2e"
+        const api = yield* client({ token: Redacted.make(badToken) })
+        const error = failureOf(yield* Effect.exit(api.about))
+        expect(error._tag).toBe("OpenCtiUnauthorized")
+        expect(error).toMatchObject({ code: "AUTH_REQUIRED", operation: "healthCheck" })
+        for (const text of renderings(error)) {
+          expect(text).not.toContain(badToken)
+          expect(text).not.toContain(platform.token)
+        }
+      }))
+
+    it.effect("an unreachable platform is OpenCtiUnreachable naming the endpoint", () =>
+      Effect.gen(function*() {
+        const port = yield* Effect.promise(closedPort)
+        const api = yield* client({ url: `http://127.0.0.1:${port}` })
+        const error = failureOf(yield* Effect.exit(api.about))
+        expect(error._tag).toBe("OpenCtiUnreachable")
+        expect(error.message).toContain(`http://127.0.0.1:${port}/graphql`)
+        expect(error.message).toContain("not reachable")
+      }))
+
+    it.effect("a platform error carries the platform's name and message", () =>
+      Effect.gen(function*() {
+        const api = yield* client()
+        const error = failureOf(yield* Effect.exit(api.workToProcessed("no-such-work", "done", false)))
+        expect(error).toMatchObject({
+          _tag: "OpenCtiGraphqlError",
+          code: "FUNCTIONAL_ERROR",
+          reason: "Work not found",
+          operation: "workToProcessed"
+        })
+      }))
+
+    it.effect("a connector the platform does not know is OpenCtiConnectorUnknown, for ping, workAdd and the queue query", () =>
+      Effect.gen(function*() {
+        const api = yield* client({ connectorId: "no-such-connector" })
+        const calls: ReadonlyArray<Effect.Effect<unknown, OpenCtiError>> = [
+          api.ping("null", INFO),
+          api.workAdd("a work"),
+          api.connectorQueue
+        ]
+        for (const call of calls) {
+          const error = failureOf(yield* Effect.exit(call))
+          expect(error).toMatchObject({ _tag: "OpenCtiConnectorUnknown", connectorId: "no-such-connector" })
+          expect(error.message).toContain("OpenCTI does not know connector no-such-connector")
+        }
+      }))
+
+    it.effect("registers, pings, reads the queue, and runs a work through its life", () =>
+      Effect.gen(function*() {
+        const platform = yield* OpenCtiPlatform
+        const api = yield* client()
+        const registration = yield* api.register(REGISTRATION_INPUT)
+        expect(registration.id).toBe(CONNECTOR_ID)
+        expect(registration.connectorState).toBeNull()
+        expect(registration.connectorUserId).toBe(platform.userId)
+        expect(registration.config.pushExchange).toBe("amqp.worker.exchange")
+        expect(registration.config.pushRouting).toBe(`push_routing_${CONNECTOR_ID}`)
+        expect(Redacted.value(registration.config.connection.pass)).toBe("guest")
+
+        const pinged = yield* api.ping("{\"last_import_date\":\"2025-01-01T00:00:00Z\"}", INFO)
+        expect(pinged.connectorState).toBe("{\"last_import_date\":\"2025-01-01T00:00:00Z\"}")
+        expect(platform.connectors.get(CONNECTOR_ID)?.info).toEqual(INFO)
+
+        platform.setQueueSize(CONNECTOR_ID, 1_234_567, 89)
+        expect(yield* api.connectorQueue).toEqual({ messagesNumber: 89, messagesSize: 1_234_567 })
+
+        const workId = yield* api.workAdd("SpyCloud run")
+        yield* api.addExpectations(workId, 7)
+        yield* api.workToProcessed(workId, "7 objects", false)
+        const work = platform.works.get(workId)!
+        expect(work).toMatchObject({
+          connectorId: CONNECTOR_ID,
+          name: "SpyCloud run",
+          expectations: 7,
+          processed: true
+        })
+        expect(work.messages).toEqual(["7 objects"])
+
+        const failed = yield* api.workAdd("failing run")
+        yield* api.workToProcessed(failed, "boom", true)
+        expect(platform.works.get(failed)!.errors).toEqual(["boom"])
+      }))
+
+    it.effect("stixBundlePush sends the whole bundle with the work id, or null without one", () =>
+      Effect.gen(function*() {
+        const platform = yield* OpenCtiPlatform
+        const api = yield* client()
+        yield* api.register(REGISTRATION_INPUT)
+        const bundle = { type: "bundle", id: "bundle--1", objects: [{ type: "identity", id: "identity--1" }] }
+        yield* api.stixBundlePush(JSON.stringify(bundle), Option.some("work-1"))
+        yield* api.stixBundlePush(JSON.stringify(bundle), Option.none())
+        const pushes = platform.callsOf("StixBundlePush").slice(-2)
+        expect(pushes.map((call) => call.variables.work_id)).toEqual(["work-1", null])
+        expect(platform.pushedBundles.at(-2)).toEqual({ connectorId: CONNECTOR_ID, workId: "work-1", bundle })
+        const empty = failureOf(
+          yield* Effect.exit(api.stixBundlePush(JSON.stringify({ ...bundle, objects: [] }), Option.none()))
+        )
+        expect(empty).toMatchObject({
+          _tag: "OpenCtiGraphqlError",
+          code: "UNSUPPORTED_ERROR",
+          reason: "Invalid bundle"
+        })
+      }))
+
+    it.effect("awaitPlatform waits while a proxy answers 503, then succeeds", () =>
+      Effect.gen(function*() {
+        const platform = yield* OpenCtiPlatform
+        const api = yield* client()
+        const before = platform.calls.length
+        platform.failNext(2)
+        const version = yield* OpenCtiClient.awaitPlatform(api, Schedule.spaced("10 millis"))
+        expect(version).toBe("6.8.10")
+        // The two refused requests are not recorded as calls; the third one is.
+        expect(platform.calls.length - before).toBe(1)
+      }))
+
+    it.effect("awaitPlatform survives cut connections, and gives up clearly when its schedule ends", () =>
+      Effect.gen(function*() {
+        const platform = yield* OpenCtiPlatform
+        const api = yield* client()
+        platform.failNext(1, "reset")
+        expect(yield* OpenCtiClient.awaitPlatform(api, Schedule.spaced("10 millis"))).toBe("6.8.10")
+        platform.setUnavailable(true)
+        const exit = yield* Effect.exit(
+          OpenCtiClient.awaitPlatform(api, Schedule.spaced("10 millis").pipe(Schedule.intersect(Schedule.recurs(2))))
+        )
+        platform.setUnavailable(false)
+        const error = failureOf(exit)
+        expect(error._tag).toBe("OpenCtiUnreachable")
+        expect(error.message).toContain("HTTP 503")
+      }))
+
+    it.effect("awaitPlatform does not wait on a refused token", () =>
+      Effect.gen(function*() {
+        const platform = yield* OpenCtiPlatform
+        const api = yield* client({ token: Redacted.make("wrong") })
+        const before = platform.callsOf("healthCheck").length
+        const error = failureOf(yield* Effect.exit(OpenCtiClient.awaitPlatform(api, Schedule.spaced("10 millis"))))
+        expect(error._tag).toBe("OpenCtiUnauthorized")
+        expect(platform.callsOf("healthCheck").length - before).toBe(1)
+      }))
   })
-  afterAll(async () => {
-    expect(platform.invalidRequests).toEqual([])
-    await platform.close()
-  })
-
-  const client = (overrides: Partial<OpenCtiClient.OpenCtiClientOptions> = {}) =>
-    OpenCtiClient.make({
-      url: platform.url,
-      token: Redacted.make(platform.token),
-      connectorId: CONNECTOR_ID,
-      ...overrides
-    }).pipe(Effect.provide(NodeHttpClient.layer))
-
-  it.live("about answers the version, sent with the Bearer token, the user agent and the custom headers", () =>
-    Effect.gen(function*() {
-      const api = yield* client({
-        customHeaders: Option.some(Redacted.make("X-Proxy-Key: s3cret ; broken-entry ;x-tenant:acme"))
-      })
-      expect(yield* api.about).toBe("6.8.10")
-      const call = platform.callsOf("healthCheck").at(-1)!
-      expect(call.headers.authorization).toBe(`Bearer ${platform.token}`)
-      expect(call.headers["user-agent"]).toBe(OpenCtiClient.USER_AGENT)
-      expect(call.headers["x-proxy-key"]).toBe("s3cret")
-      expect(call.headers["x-tenant"]).toBe("acme")
-      expect(call.headers["content-type"]).toMatch(/^application\/json/)
-      expect(call.variables).toEqual({})
-    }))
-
-  it.live("a refused token is OpenCtiUnauthorized, and the token appears in no rendering of the error", () =>
-    Effect.gen(function*() {
-      const badToken = "not-the-token-6c1d2e"
-      const api = yield* client({ token: Redacted.make(badToken) })
-      const error = failureOf(yield* Effect.exit(api.about))
-      expect(error._tag).toBe("OpenCtiUnauthorized")
-      expect(error).toMatchObject({ code: "AUTH_REQUIRED", operation: "healthCheck" })
-      for (const text of renderings(error)) {
-        expect(text).not.toContain(badToken)
-        expect(text).not.toContain(platform.token)
-      }
-    }))
-
-  it.live("an unreachable platform is OpenCtiUnreachable naming the endpoint", () =>
-    Effect.gen(function*() {
-      const port = yield* Effect.promise(closedPort)
-      const api = yield* client({ url: `http://127.0.0.1:${port}` })
-      const error = failureOf(yield* Effect.exit(api.about))
-      expect(error._tag).toBe("OpenCtiUnreachable")
-      expect(error.message).toContain(`http://127.0.0.1:${port}/graphql`)
-      expect(error.message).toContain("not reachable")
-    }))
-
-  it.live("a platform error carries the platform's name and message", () =>
-    Effect.gen(function*() {
-      const api = yield* client()
-      const error = failureOf(yield* Effect.exit(api.workToProcessed("no-such-work", "done", false)))
-      expect(error).toMatchObject({
-        _tag: "OpenCtiGraphqlError",
-        code: "FUNCTIONAL_ERROR",
-        reason: "Work not found",
-        operation: "workToProcessed"
-      })
-    }))
-
-  it.live("a connector the platform does not know is OpenCtiConnectorUnknown, for ping, workAdd and the queue query", () =>
-    Effect.gen(function*() {
-      const api = yield* client({ connectorId: "no-such-connector" })
-      const calls: ReadonlyArray<Effect.Effect<unknown, OpenCtiError>> = [
-        api.ping("null", INFO),
-        api.workAdd("a work"),
-        api.connectorQueue
-      ]
-      for (const call of calls) {
-        const error = failureOf(yield* Effect.exit(call))
-        expect(error).toMatchObject({ _tag: "OpenCtiConnectorUnknown", connectorId: "no-such-connector" })
-        expect(error.message).toContain("OpenCTI does not know connector no-such-connector")
-      }
-    }))
-
-  it.live("registers, pings, reads the queue, and runs a work through its life", () =>
-    Effect.gen(function*() {
-      const api = yield* client()
-      const registration = yield* api.register(REGISTRATION_INPUT)
-      expect(registration.id).toBe(CONNECTOR_ID)
-      expect(registration.connectorState).toBeNull()
-      expect(registration.connectorUserId).toBe(platform.userId)
-      expect(registration.config.pushExchange).toBe("amqp.worker.exchange")
-      expect(registration.config.pushRouting).toBe(`push_routing_${CONNECTOR_ID}`)
-      expect(Redacted.value(registration.config.connection.pass)).toBe("guest")
-
-      const pinged = yield* api.ping("{\"last_import_date\":\"2025-01-01T00:00:00Z\"}", INFO)
-      expect(pinged.connectorState).toBe("{\"last_import_date\":\"2025-01-01T00:00:00Z\"}")
-      expect(platform.connectors.get(CONNECTOR_ID)?.info).toEqual(INFO)
-
-      platform.setQueueSize(CONNECTOR_ID, 1_234_567, 89)
-      expect(yield* api.connectorQueue).toEqual({ messagesNumber: 89, messagesSize: 1_234_567 })
-
-      const workId = yield* api.workAdd("SpyCloud run")
-      yield* api.addExpectations(workId, 7)
-      yield* api.workToProcessed(workId, "7 objects", false)
-      const work = platform.works.get(workId)!
-      expect(work).toMatchObject({ connectorId: CONNECTOR_ID, name: "SpyCloud run", expectations: 7, processed: true })
-      expect(work.messages).toEqual(["7 objects"])
-
-      const failed = yield* api.workAdd("failing run")
-      yield* api.workToProcessed(failed, "boom", true)
-      expect(platform.works.get(failed)!.errors).toEqual(["boom"])
-    }))
-
-  it.live("stixBundlePush sends the whole bundle with the work id, or null without one", () =>
-    Effect.gen(function*() {
-      const api = yield* client()
-      yield* api.register(REGISTRATION_INPUT)
-      const bundle = { type: "bundle", id: "bundle--1", objects: [{ type: "identity", id: "identity--1" }] }
-      yield* api.stixBundlePush(JSON.stringify(bundle), Option.some("work-1"))
-      yield* api.stixBundlePush(JSON.stringify(bundle), Option.none())
-      const pushes = platform.callsOf("StixBundlePush").slice(-2)
-      expect(pushes.map((call) => call.variables.work_id)).toEqual(["work-1", null])
-      expect(platform.pushedBundles.at(-2)).toEqual({ connectorId: CONNECTOR_ID, workId: "work-1", bundle })
-      const empty = failureOf(
-        yield* Effect.exit(api.stixBundlePush(JSON.stringify({ ...bundle, objects: [] }), Option.none()))
-      )
-      expect(empty).toMatchObject({ _tag: "OpenCtiGraphqlError", code: "UNSUPPORTED_ERROR", reason: "Invalid bundle" })
-    }))
-
-  it.live("awaitPlatform waits while a proxy answers 503, then succeeds", () =>
-    Effect.gen(function*() {
-      const api = yield* client()
-      const before = platform.calls.length
-      platform.failNext(2)
-      const version = yield* OpenCtiClient.awaitPlatform(api, Schedule.spaced("10 millis"))
-      expect(version).toBe("6.8.10")
-      // The two refused requests are not recorded as calls; the third one is.
-      expect(platform.calls.length - before).toBe(1)
-    }))
-
-  it.live("awaitPlatform survives cut connections, and gives up clearly when its schedule ends", () =>
-    Effect.gen(function*() {
-      const api = yield* client()
-      platform.failNext(1, "reset")
-      expect(yield* OpenCtiClient.awaitPlatform(api, Schedule.spaced("10 millis"))).toBe("6.8.10")
-      platform.setUnavailable(true)
-      const exit = yield* Effect.exit(
-        OpenCtiClient.awaitPlatform(api, Schedule.spaced("10 millis").pipe(Schedule.intersect(Schedule.recurs(2))))
-      )
-      platform.setUnavailable(false)
-      const error = failureOf(exit)
-      expect(error._tag).toBe("OpenCtiUnreachable")
-      expect(error.message).toContain("HTTP 503")
-    }))
-
-  it.live("awaitPlatform does not wait on a refused token", () =>
-    Effect.gen(function*() {
-      const api = yield* client({ token: Redacted.make("wrong") })
-      const before = platform.callsOf("healthCheck").length
-      const error = failureOf(yield* Effect.exit(OpenCtiClient.awaitPlatform(api, Schedule.spaced("10 millis"))))
-      expect(error._tag).toBe("OpenCtiUnauthorized")
-      expect(platform.callsOf("healthCheck").length - before).toBe(1)
-    }))
 })
 
 /** A client over a scripted HttpClient that answers every request with `answer`. */

@@ -6,6 +6,7 @@ import { expect, it } from "@effect/vitest"
 import amqp from "amqplib"
 import { PING_CONNECTOR, REGISTER_CONNECTOR } from "../../src/opencti/Documents.js"
 import { LOCAL_AMQP_URL, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { registrationInput } from "../support/opencti/RegistrationInput.js"
 import { describeWithShared } from "../support/Shared.js"
 
 const post = async (url: string, token: string, body: unknown) => {
@@ -29,18 +30,7 @@ const INFO = {
 const registration = (id: string) => ({
   query: REGISTER_CONNECTOR,
   variables: {
-    input: {
-      id,
-      name: "Stand-in test",
-      type: "EXTERNAL_IMPORT",
-      scope: ["spycloud"],
-      auto: false,
-      auto_update: false,
-      enrichment_resolution: "none",
-      only_contextual: false,
-      playbook_compatible: false,
-      listen_callback_uri: null
-    }
+    input: registrationInput(id, { name: "Stand-in test" })
   }
 })
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { DateTime, Effect, Exit, Fiber, Layer, Logger, Metric, Option, Ref, Schedule, TestClock } from "effect"
 import { ConnectorState } from "../../src/importer/ConnectorState.js"
 import type { Registration } from "../../src/opencti/Answers.js"
@@ -9,7 +9,7 @@ import * as OpenCtiState from "../../src/opencti/OpenCtiState.js"
 import * as Recoveries from "../../src/opencti/Recoveries.js"
 import * as RegistrationModule from "../../src/opencti/Registration.js"
 import * as Metrics from "../../src/telemetry/Metrics.js"
-import { type OpenCtiStandIn, startOpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
+import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
 import { configLayer, openCtiEnv } from "../support/opencti/TestSettings.js"
 import { describeWithShared } from "../support/Shared.js"
 
@@ -267,40 +267,34 @@ describe("OpenCtiState over a platform", () => {
 })
 
 describeWithShared("OpenCtiState against the OpenCTI stand-in", () => {
-  let platform: OpenCtiStandIn
-  beforeAll(async () => {
-    platform = await startOpenCtiStandIn({ declareQueues: false })
-  })
-  afterAll(async () => {
-    expect(platform.invalidRequests).toEqual([])
-    await platform.close()
-  })
-
-  it.live("the state arrives through ping, and a reset made on the platform is seen by the state port", () =>
-    Effect.gen(function*() {
-      const env = openCtiEnv(platform)
-      const id = env.CONNECTOR_ID
-      const layer = OpenCtiState.layer({ background: true, pingInterval: "50 millis" }).pipe(
-        Layer.provideMerge(ConnectorInfo.layer({ queueThreshold: 500, runAndTerminate: false })),
-        Layer.provideMerge(RegistrationModule.layer(Schedule.spaced("10 millis"))),
-        Layer.provideMerge(OpenCtiClient.layerConfig),
-        Layer.provideMerge(Recoveries.layer),
-        Layer.provide(configLayer(env))
-      )
-      yield* Effect.scoped(Effect.gen(function*() {
-        const state = yield* Effect.provide(ConnectorState, yield* Layer.build(layer))
-        expect(yield* state.get).toEqual(Option.none())
-        yield* state.set({ last_import_date: "2025-04-01T00:00:00+00:00" })
-        expect(JSON.parse(platform.connectors.get(id)!.state!)).toEqual({
-          last_import_date: "2025-04-01T00:00:00+00:00"
-        })
-        yield* Effect.promise(() => platform.resetState(id))
-        yield* Effect.sleep("200 millis")
-        expect(yield* state.get).toEqual(Option.none())
-        expect(platform.connectors.get(id)!.state).toBe("null")
+  withOpenCtiPlatform({ declareQueues: false })((it) => {
+    it.effect("the state arrives through ping, and a reset made on the platform is seen by the state port", () =>
+      Effect.gen(function*() {
+        const platform = yield* OpenCtiPlatform
+        const env = openCtiEnv(platform)
+        const id = env.CONNECTOR_ID
+        const layer = OpenCtiState.layer({ background: true, pingInterval: "50 millis" }).pipe(
+          Layer.provideMerge(ConnectorInfo.layer({ queueThreshold: 500, runAndTerminate: false })),
+          Layer.provideMerge(RegistrationModule.layer(Schedule.spaced("10 millis"))),
+          Layer.provideMerge(OpenCtiClient.layerConfig),
+          Layer.provideMerge(Recoveries.layer),
+          Layer.provide(configLayer(env))
+        )
+        yield* Effect.scoped(Effect.gen(function*() {
+          const state = yield* Effect.provide(ConnectorState, yield* Layer.build(layer))
+          expect(yield* state.get).toEqual(Option.none())
+          yield* state.set({ last_import_date: "2025-04-01T00:00:00+00:00" })
+          expect(JSON.parse(platform.connectors.get(id)!.state!)).toEqual({
+            last_import_date: "2025-04-01T00:00:00+00:00"
+          })
+          yield* Effect.promise(() => platform.resetState(id))
+          yield* Effect.sleep("200 millis")
+          expect(yield* state.get).toEqual(Option.none())
+          expect(platform.connectors.get(id)!.state).toBe("null")
+        }))
+        const pings = platform.callsOf("PingConnector").filter((call) => call.variables.id === id)
+        expect(pings.length).toBeGreaterThanOrEqual(3)
+        expect(pings.every((call) => typeof call.variables.state === "string")).toBe(true)
       }))
-      const pings = platform.callsOf("PingConnector").filter((call) => call.variables.id === id)
-      expect(pings.length).toBeGreaterThanOrEqual(3)
-      expect(pings.every((call) => typeof call.variables.state === "string")).toBe(true)
-    }))
+  })
 })

@@ -423,6 +423,20 @@ describe("SpycloudClientLive errors", () => {
       expect(notPage.message).toContain("results")
     }))
 
+  it.effect("an answer over maxResponseBytes is abandoned, retried, then ResponseTooLarge; one under it is read", () =>
+    Effect.gen(function*() {
+      const big = [record("a", { user_agent: "x".repeat(5000) })]
+      const tooLarge = fakeHttp(() => page(big))
+      const error = yield* failureOf(pagesOf(yield* clientFor(tooLarge, { maxRetries: 1, maxResponseBytes: 4096 })))
+      expect(tooLarge.requests).toHaveLength(2)
+      expect(error._tag).toBe("ResponseTooLarge")
+      expect(error.message).toContain("larger than 4096 bytes")
+      expect(error.message).toContain("SPYCLOUD_MAX_RESPONSE_MB")
+
+      const fits = yield* pagesOf(yield* clientFor(fakeHttp(() => page(big)), { maxResponseBytes: 8192 }))
+      expect(ids(fits)).toEqual(["a"])
+    }))
+
   it.effect("recovers when a retry succeeds, whatever failed before", () =>
     Effect.gen(function*() {
       const http = scriptedHttp(

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { displayText, fieldText, isMasked, usableText } from "../../src/stix/FieldText.js"
+import { displayText, fieldText, isMasked, MAX_VALUE_LENGTH, usableText } from "../../src/stix/FieldText.js"
 
 describe("fieldText", () => {
+  it("a value longer than MAX_VALUE_LENGTH is oversize; one of exactly that length is text", () => {
+    expect(fieldText("a".repeat(MAX_VALUE_LENGTH + 1))).toStrictEqual({ _tag: "Rejected", reason: "oversize" })
+    expect(fieldText("a".repeat(MAX_VALUE_LENGTH))).toStrictEqual({ _tag: "Text", text: "a".repeat(MAX_VALUE_LENGTH) })
+  })
+
   it.each([undefined, null])("%s is absent", (value) => {
     expect(fieldText(value)).toStrictEqual({ _tag: "Absent" })
   })

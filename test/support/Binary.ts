@@ -20,6 +20,8 @@ export interface BinaryOptions {
   /** Environment of the process; only PATH and HOME are inherited. */
   readonly env?: Readonly<Record<string, string>>
   readonly cwd?: string
+  /** Start the process under this umask (through `sh`, as an operator's shell would), e.g. 0o022. */
+  readonly umask?: number
 }
 
 const assertBuilt = () => {
@@ -42,7 +44,18 @@ export interface RunningBinary {
 
 export const startBinary = (args: ReadonlyArray<string>, options: BinaryOptions = {}): RunningBinary => {
   assertBuilt()
-  const child = spawn(process.execPath, [BINARY, ...args], {
+  const command = options.umask === undefined
+    ? [process.execPath, BINARY, ...args]
+    : [
+      "/bin/sh",
+      "-c",
+      `umask ${options.umask.toString(8).padStart(3, "0")} && exec "$@"`,
+      "sh",
+      process.execPath,
+      BINARY,
+      ...args
+    ]
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: options.cwd ?? REPO_ROOT,
     env: environment(options.env),
     stdio: ["ignore", "pipe", "pipe"]

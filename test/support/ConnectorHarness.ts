@@ -83,9 +83,10 @@ export const connectorEnv = (
 export const runToEnd = async (
   args: ReadonlyArray<string>,
   env: Readonly<Record<string, string>>,
-  timeoutMs = 60_000
+  timeoutMs = 60_000,
+  cwd?: string
 ): Promise<BinaryResult> => {
-  const running = startBinary(args, { env })
+  const running = startBinary(args, cwd === undefined ? { env } : { env, cwd })
   let timedOut = false
   const timer = setTimeout(() => {
     timedOut = true

@@ -6,16 +6,27 @@
  * (docs/opencti-protocol.md, from "Start-up and registration" to "Sending bundles through the API"), and declares the connector queues in the real RabbitMQ like the platform
  * does. Everything is recorded for assertions.
  *
- *   const platform = await startOpenCtiStandIn()
- *   ... run the connector against platform.url with platform.token ...
- *   expect(platform.invalidRequests).toEqual([])
- *   await platform.close()            // also deletes the queues it declared
+ * A suite shares one through `withOpenCtiPlatform` (an `it.layer` whose `it.effect` runs on the live clock);
+ * at release it is closed (which deletes the queues it declared) and the suite fails if any GraphQL
+ * request was invalid:
+ *
+ *   withOpenCtiPlatform({ declareQueues: false })((it) => {
+ *     it.effect("...", () => Effect.gen(function*() {
+ *       const platform = yield* OpenCtiPlatform
+ *       ... run the connector against platform.url with platform.token ...
+ *     }))
+ *   })
+ *
+ * A test that needs its own (other options) takes `yield* openCtiStandIn(options)` in its scope.
  */
+import { expect } from "@effect/vitest"
 import amqp, { type Channel, type ChannelModel } from "amqplib"
+import { Context, Effect, Layer, type Scope } from "effect"
 import { execute, getOperationAST, GraphQLError, type GraphQLFormattedError, parse, validate } from "graphql"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
+import { liveLayer } from "../LiveLayer.js"
 import { openCtiSchema, SCHEMA_VERSIONS, type SchemaVersion } from "./OpenCtiSchemas.js"
 
 export const LOCAL_AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672"
@@ -572,3 +583,29 @@ export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): 
     }
   }
 }
+
+/**
+ * The stand-in as a scoped resource. Its release closes it, then fails (a defect, so the test or the
+ * suite holding it fails) if any request was invalid for the schemas: no test can miss that check.
+ */
+export const openCtiStandIn = (
+  options: OpenCtiStandInOptions = {}
+): Effect.Effect<OpenCtiStandIn, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() => startOpenCtiStandIn(options)),
+    (platform) =>
+      Effect.promise(() => platform.close()).pipe(
+        Effect.zipRight(Effect.sync(() => {
+          expect(platform.invalidRequests, "GraphQL requests the OpenCTI schemas reject").toEqual([])
+        }))
+      )
+  )
+
+/** The stand-in a suite shares: `it.layer(OpenCtiPlatform.layer(options))`, then `yield* OpenCtiPlatform`. */
+export class OpenCtiPlatform extends Context.Tag("test/OpenCtiPlatform")<OpenCtiPlatform, OpenCtiStandIn>() {
+  static readonly layer = (options: OpenCtiStandInOptions = {}): Layer.Layer<OpenCtiPlatform> =>
+    Layer.scoped(OpenCtiPlatform, openCtiStandIn(options))
+}
+
+/** One stand-in shared by the tests of `body`, checked at its release (see test/support/LiveLayer.ts). */
+export const withOpenCtiPlatform = (options: OpenCtiStandInOptions = {}) => liveLayer(OpenCtiPlatform.layer(options))

@@ -4,8 +4,10 @@
  * so when a client next sends anything (that data is not forwarded: a broker lost in the middle of a
  * publish), `holdUp()` stops forwarding what the open connections' clients send (the server still answers
  * what it got), `refuse(true)` makes new connections fail (a broker that is down), `refuse(false)` lets them
- * through again. `tap` sees each new connection's bytes in both directions, as forwarded.
+ * through again. `tap` sees each new connection's bytes in both directions, as forwarded. `tcpProxy` /
+ * `rabbitMqProxy` hold one for a scope and close it at its end.
  */
+import { Effect, type Scope } from "effect"
 import { createConnection, createServer, type Socket } from "node:net"
 
 export interface TcpProxy {
@@ -102,3 +104,16 @@ export const startTcpProxy = async (
     }
   }
 }
+
+/** A proxy for the length of a scope. */
+export const tcpProxy = (
+  target: { readonly host: string; readonly port: number },
+  options: { readonly tap?: () => ConnectionTap } = {}
+): Effect.Effect<TcpProxy, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() => startTcpProxy(target, options)),
+    (proxy) => Effect.promise(() => proxy.close())
+  )
+
+/** A proxy in front of the local (shared) RabbitMQ, for the length of a scope. */
+export const rabbitMqProxy: Effect.Effect<TcpProxy, never, Scope.Scope> = tcpProxy({ host: "127.0.0.1", port: 5672 })

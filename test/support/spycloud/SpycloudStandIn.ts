@@ -9,6 +9,7 @@
  *   ...
  *   await standIn.stop()
  */
+import { Context, Effect, Layer, type Scope } from "effect"
 import { randomBytes, randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { Socket } from "node:net"
@@ -367,4 +368,17 @@ export const startSpycloudStandIn = async (options: StandInOptions): Promise<Spy
       server.close(() => resolve())
     }))
   }
+}
+
+/** The stand-in for the length of a scope, stopped at its end. */
+export const spycloudStandIn = (options: StandInOptions): Effect.Effect<SpycloudStandIn, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() => startSpycloudStandIn(options)),
+    (standIn) => Effect.promise(() => standIn.stop())
+  )
+
+/** The stand-in a suite shares: `liveLayer(SpycloudApi.layer(options))`, then `yield* SpycloudApi`. */
+export class SpycloudApi extends Context.Tag("test/SpycloudApi")<SpycloudApi, SpycloudStandIn>() {
+  static readonly layer = (options: StandInOptions): Layer.Layer<SpycloudApi> =>
+    Layer.scoped(SpycloudApi, spycloudStandIn(options))
 }
