@@ -14,9 +14,10 @@ import * as Recoveries from "../../src/opencti/Recoveries.js"
 import * as RecoveryMetrics from "../../src/opencti/RecoveryMetrics.js"
 import * as RegistrationModule from "../../src/opencti/Registration.js"
 import type { StixBundle, StixObject } from "../../src/stix/StixObject.js"
-import { OpenCtiPlatform, openCtiStandIn, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
+import { type AmqpFrameCounter, amqpFrameCounter } from "../support/opencti/AmqpFrames.js"
+import { OpenCtiPlatform, openCtiStandIn, withOpenCtiPlatform } from "../support/opencti/OpenCtiPlatform.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
-import { rabbitMqProxy, type TcpProxy } from "../support/opencti/TcpProxy.js"
+import { rabbitMqProxy, type TcpProxy, tcpProxy } from "../support/opencti/TcpProxy.js"
 import { configLayer, openCtiEnv, settingsFor } from "../support/opencti/TestSettings.js"
 import { describeWithShared } from "../support/Shared.js"
 
@@ -172,53 +173,77 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         expect(drained.messages.every((message) => !("work_id" in message.envelope))).toBe(true)
       }).pipe(Effect.scoped))
 
-    it.effect("a connection cut mid-publish: the send reconnects, re-sends the unconfirmed messages and succeeds", () =>
-      Effect.gen(function*() {
-        const platform = yield* OpenCtiPlatform
-        const env = openCtiEnv(platform)
-        const { client, registration } = yield* register(env)
-        yield* Effect.gen(function*() {
-          const proxy = yield* rabbitMqProxy
-          const recoveries = yield* Recoveries.make
-          const reconnectionsBefore = yield* Metric.value(RecoveryMetrics.rabbitmqReconnections)
-          const sink = yield* sinkFor(env, registration, client, proxy, { recoveries })
-          const large = breachBundle(3000, "cut")
-          const sending = yield* Effect.fork(sink.send(large, Option.none()))
-          // Cut once most of the bundle (about 5 MB on the wire) went through, so that some are confirmed.
-          while (proxy.bytesUp() < 4_000_000) yield* Effect.sleep("2 millis")
-          proxy.cut()
-          yield* Fiber.join(sending)
-          expect(proxy.connections()).toBe(2)
-          const reconnections = yield* Metric.value(RecoveryMetrics.rabbitmqReconnections)
-          expect(reconnections.count - reconnectionsBefore.count).toBe(1)
-          const [note, ...others] = yield* recoveries.take
-          expect(others).toEqual([])
-          expect(note).toMatch(
-            /^RabbitMQ connection lost \(connection lost while publishing \(.+\)\), reconnected after \d+\.\d s, resent \d+ unconfirmed messages of 1 bundle$/
-          )
-          const resent = Number(/resent (\d+)/.exec(note!)![1])
-          expect(resent).toBeGreaterThan(0)
-          // Whether any confirm came back before the cut depends on timing: at most the whole bundle is re-sent.
-          expect(resent).toBeLessThanOrEqual(large.objects.length)
-          // Every message of the bundle is in the queue; a few may be there twice (the same ids: upserts).
-          const wanted = new Set(large.objects.map((object) => object.id))
-          const seen = new Set<string>()
-          const drained = yield* Effect.promise(() =>
-            drainPushQueue(`push_${env.CONNECTOR_ID}`, {
-              until: (messages) => {
-                const last = messages.at(-1)
-                if (last !== undefined) seen.add(last.bundle.objects[0].id)
-                return seen.size === wanted.size
-              },
-              timeoutMs: 30_000
+    it.effect(
+      "a connection cut mid-publish: the send reconnects, publishes again exactly the unconfirmed messages and succeeds",
+      () =>
+        Effect.gen(function*() {
+          const platform = yield* OpenCtiPlatform
+          const env = openCtiEnv(platform)
+          const { client, registration } = yield* register(env)
+          yield* Effect.gen(function*() {
+            // The proxy counts, per connection, the publishes it forwarded and the confirms the broker returned.
+            const frames: Array<AmqpFrameCounter> = []
+            const proxy = yield* tcpProxy({ host: "127.0.0.1", port: 5672 }, {
+              tap: () => {
+                const counter = amqpFrameCounter()
+                frames.push(counter)
+                return counter
+              }
             })
-          )
-          const got = new Set(drained.objects.map((object) => object.id))
-          expect([...wanted].filter((id) => !got.has(id))).toEqual([])
-          expect(got.size).toBe(wanted.size)
-          expect(drained.messages.length).toBeLessThanOrEqual(large.objects.length + resent)
-        }).pipe(Effect.scoped, Effect.provide(quiet))
-      }))
+            const recoveries = yield* Recoveries.make
+            const reconnectionsBefore = yield* Metric.value(RecoveryMetrics.rabbitmqReconnections)
+            const sink = yield* sinkFor(env, registration, client, proxy, { recoveries })
+            const large = breachBundle(3000, "cut")
+            const total = large.objects.length
+            const sending = yield* Effect.fork(sink.send(large, Option.none()))
+            // Once part of the bundle (about 5 MB on the wire) went through, hold the rest back and wait for the
+            // broker to confirm some of what it got (persistent messages: after writing them), then cut: some
+            // messages are confirmed, some were published and not confirmed, some not published at all.
+            while (proxy.bytesUp() < 2_000_000) yield* Effect.sleep("2 millis")
+            proxy.holdUp()
+            const before = frames[0]!
+            while (before.confirms() === 0) yield* Effect.sleep("2 millis")
+            const published = before.publishes()
+            const confirmed = before.confirms()
+            proxy.cut()
+            yield* Fiber.join(sending)
+            expect(published).toBeLessThan(total)
+            expect(proxy.connections()).toBe(2)
+            // The new connection carries every message the broker had not confirmed, and none it had.
+            expect(frames[1]!.publishes()).toBe(total - confirmed)
+            const reconnections = yield* Metric.value(RecoveryMetrics.rabbitmqReconnections)
+            expect(reconnections.count - reconnectionsBefore.count).toBe(1)
+            const [note, ...others] = yield* recoveries.take
+            expect(others).toEqual([])
+            expect(note).toMatch(
+              /^RabbitMQ connection lost \(connection lost while publishing \(.+\)\), reconnected after \d+\.\d s, resent \d+ unconfirmed messages of 1 bundle$/
+            )
+            // "Resent" counts the unconfirmed messages that had been written before the cut: at least those the
+            // proxy forwarded, at most every unconfirmed one.
+            const resent = Number(/resent (\d+)/.exec(note!)![1])
+            expect(resent).toBeGreaterThanOrEqual(published - confirmed)
+            expect(resent).toBeLessThanOrEqual(total - confirmed)
+            // Every message of the bundle is in the queue; those the broker got but had not confirmed are there
+            // twice (the same ids: upserts).
+            const wanted = new Set(large.objects.map((object) => object.id))
+            const seen = new Set<string>()
+            const drained = yield* Effect.promise(() =>
+              drainPushQueue(`push_${env.CONNECTOR_ID}`, {
+                until: (messages) => {
+                  const last = messages.at(-1)
+                  if (last !== undefined) seen.add(last.bundle.objects[0].id)
+                  return seen.size === wanted.size
+                },
+                timeoutMs: 30_000
+              })
+            )
+            const got = new Set(drained.objects.map((object) => object.id))
+            expect([...wanted].filter((id) => !got.has(id))).toEqual([])
+            expect(got.size).toBe(wanted.size)
+            expect(drained.messages.length - total).toBeLessThanOrEqual(published - confirmed)
+          }).pipe(Effect.scoped, Effect.provide(quiet))
+        })
+    )
 
     it.effect("a broker down for 2 s during a send: the send waits, reconnects and succeeds", () =>
       Effect.gen(function*() {

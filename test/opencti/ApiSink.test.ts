@@ -6,7 +6,7 @@ import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import * as Recoveries from "../../src/opencti/Recoveries.js"
 import * as Registration from "../../src/opencti/Registration.js"
 import type { StixBundle } from "../../src/stix/StixObject.js"
-import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
+import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiPlatform.js"
 import { clientIn, configLayer, openCtiEnv } from "../support/opencti/TestSettings.js"
 import { describeWithShared } from "../support/Shared.js"
 

@@ -3,7 +3,7 @@ import { Effect, Layer, Ref, Schedule } from "effect"
 import { checkBuffering } from "../../src/opencti/Buffering.js"
 import * as ConnectorInfo from "../../src/opencti/ConnectorInfo.js"
 import * as OpenCti from "../../src/opencti/OpenCti.js"
-import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
+import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiPlatform.js"
 import { configLayer, openCtiEnv } from "../support/opencti/TestSettings.js"
 import { describeWithShared } from "../support/Shared.js"
 

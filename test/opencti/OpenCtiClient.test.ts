@@ -6,7 +6,7 @@ import { createServer } from "node:net"
 import { registerSecrets } from "../../src/lib/SecretScrubber.js"
 import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import type { OpenCtiError } from "../../src/opencti/OpenCtiError.js"
-import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
+import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiPlatform.js"
 import { registrationInput } from "../support/opencti/RegistrationInput.js"
 import { describeWithShared } from "../support/Shared.js"
 

@@ -9,7 +9,7 @@ import * as OpenCtiState from "../../src/opencti/OpenCtiState.js"
 import * as Recoveries from "../../src/opencti/Recoveries.js"
 import * as RegistrationModule from "../../src/opencti/Registration.js"
 import * as Metrics from "../../src/telemetry/Metrics.js"
-import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
+import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiPlatform.js"
 import { configLayer, openCtiEnv } from "../support/opencti/TestSettings.js"
 import { describeWithShared } from "../support/Shared.js"
 

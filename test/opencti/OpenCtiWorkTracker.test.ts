@@ -5,7 +5,7 @@ import * as OpenCtiClient from "../../src/opencti/OpenCtiClient.js"
 import * as OpenCtiWorkTracker from "../../src/opencti/OpenCtiWorkTracker.js"
 import * as Recoveries from "../../src/opencti/Recoveries.js"
 import * as Registration from "../../src/opencti/Registration.js"
-import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
+import { OpenCtiPlatform, withOpenCtiPlatform } from "../support/opencti/OpenCtiPlatform.js"
 import { configLayer, openCtiEnv } from "../support/opencti/TestSettings.js"
 import { describeWithShared } from "../support/Shared.js"
 

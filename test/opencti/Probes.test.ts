@@ -3,7 +3,7 @@ import { Cause, Effect, Exit, Layer, Option, Schedule } from "effect"
 import { createServer } from "node:net"
 import * as OpenCti from "../../src/opencti/OpenCti.js"
 import { probeOpenCti, probeRabbitMq } from "../../src/opencti/Probes.js"
-import { OpenCtiPlatform, openCtiStandIn, withOpenCtiPlatform } from "../support/opencti/OpenCtiStandIn.js"
+import { OpenCtiPlatform, openCtiStandIn, withOpenCtiPlatform } from "../support/opencti/OpenCtiPlatform.js"
 import { configLayer, openCtiEnv } from "../support/opencti/TestSettings.js"
 import { describeWithShared } from "../support/Shared.js"
 

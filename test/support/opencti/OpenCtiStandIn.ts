@@ -19,14 +19,11 @@
  *
  * A test that needs its own (other options) takes `yield* openCtiStandIn(options)` in its scope.
  */
-import { expect } from "@effect/vitest"
 import amqp, { type Channel, type ChannelModel } from "amqplib"
-import { Context, Effect, Layer, type Scope } from "effect"
 import { execute, getOperationAST, GraphQLError, type GraphQLFormattedError, parse, validate } from "graphql"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
-import { liveLayer } from "../LiveLayer.js"
 import { openCtiSchema, SCHEMA_VERSIONS, type SchemaVersion } from "./OpenCtiSchemas.js"
 
 export const LOCAL_AMQP_URL = process.env.AMQP_URL ?? "amqp://guest:guest@127.0.0.1:5672"
@@ -214,7 +211,14 @@ export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): 
       model.on("error", () => undefined)
       const channel = await model.createChannel()
       channel.on("error", () => undefined)
-      broker = { model, channel }
+      const opened = { model, channel }
+      // A broker restarted under the platform: the next declaration connects again.
+      const forget = () => {
+        if (broker === opened) broker = undefined
+      }
+      model.on("close", forget)
+      channel.on("close", forget)
+      broker = opened
     }
     return broker.channel
   }
@@ -576,29 +580,3 @@ export const startOpenCtiStandIn = async (options: OpenCtiStandInOptions = {}): 
     }
   }
 }
-
-/**
- * The stand-in as a scoped resource. Its release closes it, then fails (a defect, so the test or the
- * suite holding it fails) if any request was invalid for the schemas: no test can miss that check.
- */
-export const openCtiStandIn = (
-  options: OpenCtiStandInOptions = {}
-): Effect.Effect<OpenCtiStandIn, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.promise(() => startOpenCtiStandIn(options)),
-    (platform) =>
-      Effect.promise(() => platform.close()).pipe(
-        Effect.zipRight(Effect.sync(() => {
-          expect(platform.invalidRequests, "GraphQL requests the OpenCTI schemas reject").toEqual([])
-        }))
-      )
-  )
-
-/** The stand-in a suite shares: `it.layer(OpenCtiPlatform.layer(options))`, then `yield* OpenCtiPlatform`. */
-export class OpenCtiPlatform extends Context.Tag("test/OpenCtiPlatform")<OpenCtiPlatform, OpenCtiStandIn>() {
-  static readonly layer = (options: OpenCtiStandInOptions = {}): Layer.Layer<OpenCtiPlatform> =>
-    Layer.scoped(OpenCtiPlatform, openCtiStandIn(options))
-}
-
-/** One stand-in shared by the tests of `body`, checked at its release (see test/support/LiveLayer.ts). */
-export const withOpenCtiPlatform = (options: OpenCtiStandInOptions = {}) => liveLayer(OpenCtiPlatform.layer(options))

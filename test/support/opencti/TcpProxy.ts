@@ -2,8 +2,10 @@
  * A TCP proxy between a client and a server (e.g. the sink and RabbitMQ), to cut connections mid-flight
  * without touching the shared broker: `cut()` drops every open connection at once, `cutOnNextData()` does
  * so when a client next sends anything (that data is not forwarded: a broker lost in the middle of a
- * publish), `refuse(true)` makes new connections fail (a broker that is down), `refuse(false)` lets them
- * through again. `tcpProxy` / `rabbitMqProxy` hold one for a scope and close it at its end.
+ * publish), `holdUp()` stops forwarding what the open connections' clients send (the server still answers
+ * what it got), `refuse(true)` makes new connections fail (a broker that is down), `refuse(false)` lets them
+ * through again. `tap` sees each new connection's bytes in both directions, as forwarded. `tcpProxy` /
+ * `rabbitMqProxy` hold one for a scope and close it at its end.
  */
 import { Effect, type Scope } from "effect"
 import { createConnection, createServer, type Socket } from "node:net"
@@ -16,12 +18,22 @@ export interface TcpProxy {
   readonly bytesUp: () => number
   readonly cut: () => void
   readonly cutOnNextData: () => void
+  readonly holdUp: () => void
   readonly refuse: (refusing: boolean) => void
   readonly close: () => Promise<void>
 }
 
-export const startTcpProxy = async (target: { readonly host: string; readonly port: number }): Promise<TcpProxy> => {
+export interface ConnectionTap {
+  readonly up: (chunk: Buffer) => void
+  readonly down: (chunk: Buffer) => void
+}
+
+export const startTcpProxy = async (
+  target: { readonly host: string; readonly port: number },
+  options: { readonly tap?: () => ConnectionTap } = {}
+): Promise<TcpProxy> => {
   const open = new Set<Socket>()
+  const holds = new Set<() => void>()
   let accepted = 0
   let forwarded = 0
   let refusing = false
@@ -33,13 +45,20 @@ export const startTcpProxy = async (target: { readonly host: string; readonly po
     }
     accepted++
     const upstream = createConnection(target)
+    const tap = options.tap?.()
     open.add(client)
     open.add(upstream)
+    const hold = () => {
+      client.unpipe(upstream)
+      client.pause()
+    }
+    holds.add(hold)
     const drop = () => {
       client.destroy()
       upstream.destroy()
       open.delete(client)
       open.delete(upstream)
+      holds.delete(hold)
     }
     // Registered before the pipe, so an armed cut happens before the chunk is forwarded.
     client.on("data", (chunk: Buffer) => {
@@ -49,7 +68,9 @@ export const startTcpProxy = async (target: { readonly host: string; readonly po
         return
       }
       forwarded += chunk.length
+      tap?.up(chunk)
     })
+    if (tap !== undefined) upstream.on("data", tap.down)
     client.pipe(upstream)
     upstream.pipe(client)
     client.on("error", drop)
@@ -71,6 +92,9 @@ export const startTcpProxy = async (target: { readonly host: string; readonly po
     cutOnNextData: () => {
       cutArmed = true
     },
+    holdUp: () => {
+      for (const hold of holds) hold()
+    },
     refuse: (value) => {
       refusing = value
     },
@@ -83,9 +107,13 @@ export const startTcpProxy = async (target: { readonly host: string; readonly po
 
 /** A proxy for the length of a scope. */
 export const tcpProxy = (
-  target: { readonly host: string; readonly port: number }
+  target: { readonly host: string; readonly port: number },
+  options: { readonly tap?: () => ConnectionTap } = {}
 ): Effect.Effect<TcpProxy, never, Scope.Scope> =>
-  Effect.acquireRelease(Effect.promise(() => startTcpProxy(target)), (proxy) => Effect.promise(() => proxy.close()))
+  Effect.acquireRelease(
+    Effect.promise(() => startTcpProxy(target, options)),
+    (proxy) => Effect.promise(() => proxy.close())
+  )
 
 /** A proxy in front of the local (shared) RabbitMQ, for the length of a scope. */
 export const rabbitMqProxy: Effect.Effect<TcpProxy, never, Scope.Scope> = tcpProxy({ host: "127.0.0.1", port: 5672 })
