@@ -18,8 +18,7 @@ import {
   incidentIds,
   newestDayCheckpoint,
   platformState,
-  startStandIns,
-  stopStandIns,
+  standInsForSuite,
   worksOf,
   yesterday
 } from "../support/ConnectorHarness.js"
@@ -42,7 +41,6 @@ import {
   readState,
   tempDirectory
 } from "../support/OfflineRun.js"
-import type { OpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { describeWithShared, REPO_ROOT } from "../support/Shared.js"
 import { type SpycloudStandIn, startSpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
@@ -116,14 +114,9 @@ describe("the image, offline", () => {
 })
 
 describeWithShared("the image, run with OpenCTI and RabbitMQ", () => {
-  let spycloud: SpycloudStandIn
-  let platform: OpenCtiStandIn
-  beforeAll(async () => {
-    ;({ spycloud, platform } = await startStandIns({
-      dataset: { records: 150, days: 3, endDate: yesterday(), seed: 22 }
-    }))
+  const { spycloud, platform } = standInsForSuite({
+    dataset: { records: 150, days: 3, endDate: yesterday(), seed: 22 }
   })
-  afterAll(() => stopStandIns({ spycloud, platform }))
 
   it("completes its work, fills the push queue, turns healthy, runs node as uid 1000 PID 1, and exits 0 on docker stop", async () => {
     const env = connectorEnv(platform, spycloud, { CONNECTOR_DURATION_PERIOD: "PT1H" })

@@ -4,23 +4,21 @@
  * in its log and in connector_info, and resumes once the queue is under the low-water mark, losing nothing; SIGTERM
  * while it waits exits 0 with every published message in the queue and the state at the last checkpoint.
  */
-import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { expect, it } from "@effect/vitest"
 import amqp from "amqplib"
 import { type RunningBinary, startBinary, waitForOutput } from "../support/Binary.js"
 import {
   connectorEnv,
   expectedIncidents,
   incidentIds,
-  startStandIns,
-  stopStandIns,
+  standInsForSuite,
   worksOf,
   yesterday
 } from "../support/ConnectorHarness.js"
 import { freePort } from "../support/FreePort.js"
-import { LOCAL_AMQP_URL, type OpenCtiStandIn, type RecordedCall } from "../support/opencti/OpenCtiStandIn.js"
+import { LOCAL_AMQP_URL, type RecordedCall } from "../support/opencti/OpenCtiStandIn.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { describeWithShared } from "../support/Shared.js"
-import type { SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
 const PAUSED = "Pass paused: the OpenCTI push queue is over CONNECTOR_QUEUE_THRESHOLD"
 const RESUMED = "Pass resumed: the OpenCTI push queue is under CONNECTOR_QUEUE_LOW_WATER"
@@ -41,16 +39,11 @@ const queueDepth = async (queue: string): Promise<number> => {
 }
 
 describeWithShared("back-pressure inside a pass (built binary, real RabbitMQ)", () => {
-  let spycloud: SpycloudStandIn
-  let platform: OpenCtiStandIn
-  beforeAll(async () => {
-    ;({ spycloud, platform } = await startStandIns({
-      dataset: { records: 360, days: 8, endDate: yesterday(), seed: 16 },
-      // Each window takes a page request, so queue checks 50 ms apart fall between windows.
-      latencyMs: 50
-    }))
+  const { spycloud, platform } = standInsForSuite({
+    dataset: { records: 360, days: 8, endDate: yesterday(), seed: 16 },
+    // Each window takes a page request, so queue checks 50 ms apart fall between windows.
+    latencyMs: 50
   })
-  afterAll(() => stopStandIns({ spycloud, platform }))
 
   /** Small windows, each checkpointed, several bundles each; the queue read every 50 ms, a 1 MB threshold. */
   const pacedEnv = (overrides: Record<string, string> = {}) =>

@@ -16,33 +16,28 @@ import {
   newestDayCheckpoint,
   platformState,
   runToEnd,
-  startStandIns,
-  stopStandIns,
+  standInsForSuite,
   worksOf,
   yesterday
 } from "../support/ConnectorHarness.js"
-import { type OpenCtiStandIn, type RecordedCall } from "../support/opencti/OpenCtiStandIn.js"
+import type { RecordedCall } from "../support/opencti/OpenCtiStandIn.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { startTcpProxy, type TcpProxy } from "../support/opencti/TcpProxy.js"
 import { describeWithShared } from "../support/Shared.js"
-import type { SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
 describeWithShared("RabbitMQ connection lost during once (built binary, real RabbitMQ)", () => {
-  let spycloud: SpycloudStandIn
-  let platform: OpenCtiStandIn
+  const { spycloud, platform } = standInsForSuite({
+    dataset: { records: 360, days: 8, endDate: yesterday(), invalidEvery: 53, seed: 11 },
+    // Slow enough that the connector notices a cut connection before its next send.
+    latencyMs: 50
+  })
   let proxy: TcpProxy
   beforeAll(async () => {
-    ;({ spycloud, platform } = await startStandIns({
-      dataset: { records: 360, days: 8, endDate: yesterday(), invalidEvery: 53, seed: 11 },
-      // Slow enough that the connector notices a cut connection before its next send.
-      latencyMs: 50
-    }))
     proxy = await startTcpProxy({ host: "127.0.0.1", port: 5672 })
   })
   beforeEach(() => spycloud.resetRequests())
   afterAll(async () => {
     await proxy?.close()
-    await stopStandIns({ spycloud, platform })
   })
 
   /** Small windows (each one checkpointed) and several bundles per window, through the proxy. */

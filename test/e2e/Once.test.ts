@@ -3,7 +3,7 @@
  * RabbitMQ: what a platform and its worker see of one pass, by each delivery path, and how the state on
  * the platform drives where the next pass starts.
  */
-import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { afterAll, expect, it } from "@effect/vitest"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -20,29 +20,21 @@ import {
   operationsOf,
   platformState,
   runToEnd,
-  startStandIns,
-  stopStandIns,
+  standInsForSuite,
   worksOf,
   yesterday
 } from "../support/ConnectorHarness.js"
-import type { OpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { describeWithShared } from "../support/Shared.js"
-import type { SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 import { stixValidator } from "../support/StixValidator.js"
 
 describeWithShared("once with OpenCTI (built binary, real RabbitMQ)", () => {
-  let spycloud: SpycloudStandIn
-  let platform: OpenCtiStandIn
-  beforeAll(async () => {
-    ;({ spycloud, platform } = await startStandIns({
-      dataset: { records: 240, days: 4, endDate: yesterday(), invalidEvery: 37, seed: 6 }
-    }))
+  const { spycloud, platform } = standInsForSuite({
+    dataset: { records: 240, days: 4, endDate: yesterday(), invalidEvery: 37, seed: 6 }
   })
   afterAll(async () => {
-    await stopStandIns({ spycloud, platform })
     // Every request the platform stand-in answered, it answered with success.
-    if (platform !== undefined) expect(platform.calls.filter((call) => call.status !== 200)).toEqual([])
+    expect(platform.calls.filter((call) => call.status !== 200)).toEqual([])
   })
 
   /** Runs `once` and checks it succeeded; returns the checkpoints a completed pass may leave. */

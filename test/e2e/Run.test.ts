@@ -3,7 +3,7 @@
  * the previous one ended, none while the platform reports the push queue over CONNECTOR_QUEUE_THRESHOLD,
  * Prometheus metrics with pycti's counters meanwhile, and a clean exit 0 on SIGTERM, even mid-pass.
  */
-import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { expect, it } from "@effect/vitest"
 import { type RunningBinary, startBinary, waitForOutput } from "../support/Binary.js"
 import {
   connectorEnv,
@@ -11,16 +11,13 @@ import {
   incidentIds,
   newestDayCheckpoint,
   platformState,
-  startStandIns,
-  stopStandIns,
+  standInsForSuite,
   worksOf,
   yesterday
 } from "../support/ConnectorHarness.js"
 import { freePort } from "../support/FreePort.js"
-import type { OpenCtiStandIn } from "../support/opencti/OpenCtiStandIn.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { describeWithShared } from "../support/Shared.js"
-import type { SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
 /**
  * pycti's counters (docs/opencti-protocol.md, "Logging and metrics"), which dashboards built for Python connectors
@@ -57,14 +54,9 @@ const eventually = async (predicate: () => boolean, what: string, timeoutMs = 30
 }
 
 describeWithShared("run with OpenCTI (built binary, real RabbitMQ)", () => {
-  let spycloud: SpycloudStandIn
-  let platform: OpenCtiStandIn
-  beforeAll(async () => {
-    ;({ spycloud, platform } = await startStandIns({
-      dataset: { records: 120, days: 3, endDate: yesterday(), seed: 3 }
-    }))
+  const { spycloud, platform } = standInsForSuite({
+    dataset: { records: 120, days: 3, endDate: yesterday(), seed: 3 }
   })
-  afterAll(() => stopStandIns({ spycloud, platform }))
 
   it("passes every CONNECTOR_DURATION_PERIOD, skips while the queue is over the threshold, serves metrics, exits 0 on SIGTERM mid-pass", async () => {
     const metricsPort = await freePort()

@@ -5,7 +5,7 @@
  * stays away fails the pass without the state moving past what the platform acknowledged, and the next
  * pass delivers the rest. (RabbitMQ lost mid-publish is test/e2e/Interruption.test.ts.)
  */
-import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { expect, it } from "@effect/vitest"
 import { startBinary, waitForOutput } from "../support/Binary.js"
 import {
   connectorEnv,
@@ -14,26 +14,19 @@ import {
   incidentIds,
   platformState,
   runToEnd,
-  startStandIns,
-  stopStandIns,
+  standInsForSuite,
   worksOf,
   yesterday
 } from "../support/ConnectorHarness.js"
-import { type OpenCtiStandIn, type RecordedCall } from "../support/opencti/OpenCtiStandIn.js"
+import { type RecordedCall } from "../support/opencti/OpenCtiStandIn.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { describeWithShared } from "../support/Shared.js"
-import type { SpycloudStandIn } from "../support/spycloud/SpycloudStandIn.js"
 
 describeWithShared("OpenCTI failures (built binary, OpenCTI stand-in, real RabbitMQ)", () => {
-  let spycloud: SpycloudStandIn
-  let platform: OpenCtiStandIn
-  beforeAll(async () => {
-    ;({ spycloud, platform } = await startStandIns({
-      dataset: { records: 600, days: 12, endDate: yesterday(), seed: 17 },
-      latencyMs: 20
-    }))
+  const { spycloud, platform } = standInsForSuite({
+    dataset: { records: 600, days: 12, endDate: yesterday(), seed: 17 },
+    latencyMs: 20
   })
-  afterAll(() => stopStandIns({ spycloud, platform }))
 
   it("unavailable when the connector starts: it waits for the platform, then imports everything", async () => {
     platform.setUnavailable(true)

@@ -4,7 +4,7 @@
  * it knows, and loses nothing. A deliberate reset (an empty state while the platform still knows the
  * connector) still starts the import over from SPYCLOUD_IMPORT_START_DATE.
  */
-import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { expect, it } from "@effect/vitest"
 import { type RunningBinary, startBinary, waitForOutput } from "../support/Binary.js"
 import {
   connectorEnv,
@@ -12,8 +12,7 @@ import {
   incidentIds,
   newestDayCheckpoint,
   platformState,
-  startStandIns,
-  stopStandIns,
+  standInsForSuite,
   yesterday
 } from "../support/ConnectorHarness.js"
 import { freePort } from "../support/FreePort.js"
@@ -58,15 +57,10 @@ const onSecondCheckpoint = (platform: OpenCtiStandIn, id: string, act: (call: Re
 }
 
 describeWithShared("the platform forgets the connector during run (built binary, real RabbitMQ)", () => {
-  let spycloud: SpycloudStandIn
-  let platform: OpenCtiStandIn
-  beforeAll(async () => {
-    ;({ spycloud, platform } = await startStandIns({
-      dataset: { records: 600, days: 12, endDate: yesterday(), seed: 23 },
-      latencyMs: 20
-    }))
+  const { spycloud, platform } = standInsForSuite({
+    dataset: { records: 600, days: 12, endDate: yesterday(), seed: 23 },
+    latencyMs: 20
   })
-  afterAll(() => stopStandIns({ spycloud, platform }))
 
   it("registers again within one ping interval, the next passes complete from the last checkpoint, nothing is lost", async () => {
     const metricsPort = await freePort()

@@ -4,7 +4,7 @@
  * record's incident is there, every reference resolves, every object validates as STIX 2.1, and (on the
  * queue) nothing is published before what it refers to.
  */
-import { expect } from "@effect/vitest"
+import { afterAll, beforeAll, expect } from "@effect/vitest"
 import { recordIncidentId } from "../../src/stix/StixId.js"
 import { type BinaryResult, startBinary } from "./Binary.js"
 import { type OpenCtiStandIn, startOpenCtiStandIn } from "./opencti/OpenCtiStandIn.js"
@@ -160,3 +160,30 @@ export const operationsOf = (platform: OpenCtiStandIn, connectorId: string): Arr
 export const firstWatchlistSince = (spycloud: SpycloudStandIn): string | undefined =>
   spycloud.requests().find((request) => request.endpoint === "watchlist" && request.query.cursor === undefined)
     ?.query.since
+
+/** Stands for a stand-in a suite names before its `beforeAll` started it: each property is read from it then. */
+const startedLater = <A extends object>(started: () => A | undefined, name: string): A =>
+  new Proxy({} as A, {
+    get: (_, key) => {
+      const target = started()
+      if (target === undefined) throw new Error(`the ${name} stand-in was used before the suite started it`)
+      const value: unknown = Reflect.get(target, key, target)
+      return typeof value === "function" ? value.bind(target) : value
+    }
+  })
+
+/**
+ * Both stand-ins for the tests of a suite: started before its first test, then stopped after its last with
+ * `stopStandIns`' check of every GraphQL document the connector sent.
+ */
+export const standInsForSuite = (options: StandInOptions): StandIns => {
+  let standIns: Partial<StandIns> = {}
+  beforeAll(async () => {
+    standIns = await startStandIns(options)
+  })
+  afterAll(() => stopStandIns(standIns))
+  return {
+    spycloud: startedLater(() => standIns.spycloud, "SpyCloud"),
+    platform: startedLater(() => standIns.platform, "OpenCTI")
+  }
+}
