@@ -18,7 +18,7 @@ import { type AmqpFrameCounter, amqpFrameCounter } from "../support/opencti/Amqp
 import { OpenCtiPlatform, openCtiStandIn, withOpenCtiPlatform } from "../support/opencti/OpenCtiPlatform.js"
 import { drainPushQueue } from "../support/opencti/PushQueue.js"
 import { rabbitMqProxy, type TcpProxy, tcpProxy } from "../support/opencti/TcpProxy.js"
-import { configLayer, openCtiEnv, settingsFor } from "../support/opencti/TestSettings.js"
+import { clientIn, configLayer, openCtiEnv, settingsFor } from "../support/opencti/TestSettings.js"
 import { describeWithShared } from "../support/Shared.js"
 
 const MARKING = "marking-definition--826578e1-40ad-459f-bc73-ede076f81f37"
@@ -52,17 +52,20 @@ const sinkErrorOf = (exit: Exit.Exit<void, SinkError>): SinkError => {
 
 describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ", () => {
   withOpenCtiPlatform()((it) => {
-    /** Registers a fresh connector with the stand-in; its push queue exists afterwards. */
+    /**
+     * Registers a fresh connector with the stand-in; its push queue exists afterwards. The client is built
+     * in the caller's scope, which its HTTP dispatcher must outlive.
+     */
     const register = (env: Record<string, string>) =>
       Effect.gen(function*() {
-        const client = yield* OpenCtiClient.OpenCtiClient
+        const client = yield* clientIn(env)
         const registration = yield* RegistrationModule.register(
           client,
           RegistrationModule.registrationInput(yield* settingsFor(env)),
           Schedule.spaced("10 millis")
         )
         return { client, registration }
-      }).pipe(Effect.provide(OpenCtiClient.layerConfig.pipe(Layer.provide(configLayer(env)))))
+      })
 
     /** A sink for that connector, through `proxy` when given, reconnecting quickly. */
     const sinkFor = (
@@ -173,7 +176,7 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         expect(drained.messages.every((message) => !("work_id" in message.envelope))).toBe(true)
       }).pipe(Effect.scoped))
 
-    it.effect(
+    it.scoped(
       "a connection cut mid-publish: the send reconnects, publishes again exactly the unconfirmed messages and succeeds",
       () =>
         Effect.gen(function*() {
@@ -245,7 +248,7 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         })
     )
 
-    it.effect("a broker down for 2 s during a send: the send waits, reconnects and succeeds", () =>
+    it.scoped("a broker down for 2 s during a send: the send waits, reconnects and succeeds", () =>
       Effect.gen(function*() {
         const platform = yield* OpenCtiPlatform
         const env = openCtiEnv(platform)
@@ -276,7 +279,7 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         }).pipe(Effect.scoped, Effect.provide(quiet))
       }))
 
-    it.effect("a broker that stays down fails the send after the reconnect schedule; it recovers when the broker is back", () =>
+    it.scoped("a broker that stays down fails the send after the reconnect schedule; it recovers when the broker is back", () =>
       Effect.gen(function*() {
         const platform = yield* OpenCtiPlatform
         const env = openCtiEnv(platform)
@@ -306,7 +309,7 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         }).pipe(Effect.scoped, Effect.provide(quiet))
       }))
 
-    it.effect("an interrupted send (shutdown) abandons its connection; a later send opens a new one", () =>
+    it.scoped("an interrupted send (shutdown) abandons its connection; a later send opens a new one", () =>
       Effect.gen(function*() {
         const platform = yield* OpenCtiPlatform
         const env = openCtiEnv(platform)
@@ -332,21 +335,24 @@ describeWithShared("AmqpSink against the OpenCTI stand-in and the local RabbitMQ
         }).pipe(Effect.scoped, Effect.provide(quiet))
       }))
 
-    it.effect("expectations that cannot be added stop the send before anything is published", () =>
+    it.scoped("expectations that cannot be added stop the send before anything is published", () =>
       Effect.gen(function*() {
         const platform = yield* OpenCtiPlatform
         const env = openCtiEnv(platform)
         const { client, registration } = yield* register(env)
         yield* Effect.gen(function*() {
           const sink = yield* sinkFor(env, registration, client)
+          const asked = platform.callsOf("addExpectations").length
           const error = sinkErrorOf(yield* Effect.exit(sink.send(breachBundle(3), Option.some("work_unknown"))))
           expect(error.reason).toContain("cannot add expectations to work work_unknown")
+          // The platform itself refused them.
+          expect(platform.callsOf("addExpectations").length).toBeGreaterThan(asked)
           const drained = yield* Effect.promise(() => drainPushQueue(`push_${env.CONNECTOR_ID}`))
           expect(drained.messages).toEqual([])
         }).pipe(Effect.scoped, Effect.provide(quiet))
       }))
 
-    it.effect("per-bundle messages: one per bundle with every object, and no expectations (the worker adds them)", () =>
+    it.scoped("per-bundle messages: one per bundle with every object, and no expectations (the worker adds them)", () =>
       Effect.gen(function*() {
         const platform = yield* OpenCtiPlatform
         const env = openCtiEnv(platform)
