@@ -20,6 +20,12 @@ export class SinkError extends Data.TaggedError("SinkError")<{
 export interface BundleSinkShape {
   /** Delivers one bundle; `workId` is the OpenCTI work of the current pass, when there is one. */
   readonly send: (bundle: StixBundle, workId: Option.Option<string>) => Effect.Effect<void, SinkError>
+  /**
+   * How many bundles may be in delivery at once (default 1). A queue keeps the order it is given, so its
+   * sinks take one at a time; files are independent, and writing one while another is synced keeps the
+   * converter from waiting on the disk.
+   */
+  readonly concurrentSends?: number
 }
 
 export class BundleSink extends Context.Tag("connector/BundleSink")<BundleSink, BundleSinkShape>() {}

@@ -27,6 +27,8 @@ export interface DirectorySinkOptions {
 const CLEANUP_INTERVAL_MS = 10 * 60 * 1000
 const STALE_TEMPORARY_MS = 10 * 60 * 1000
 const DAY_MS = 86_400_000
+/** Bundle files written at once: one is synced while the next is written (on disk, fsync made the converter wait). */
+const CONCURRENT_WRITES = 2
 
 const pad = (value: number, width = 2) => String(value).padStart(width, "0")
 
@@ -113,7 +115,7 @@ export const make = (options: DirectorySinkOptions) =>
         )
       })
 
-    return BundleSink.of({ send: (bundle) => send(bundle) })
+    return BundleSink.of({ send: (bundle) => send(bundle), concurrentSends: CONCURRENT_WRITES })
   })
 
 /** The directory sink from the configuration (offline: no applicant id). */

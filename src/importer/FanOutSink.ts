@@ -9,5 +9,6 @@ export const fanOut = (sinks: ReadonlyArray<BundleSinkShape>): BundleSinkShape =
   sinks.length === 1
     ? sinks[0]!
     : BundleSink.of({
-      send: (bundle, workId) => Effect.forEach(sinks, (sink) => sink.send(bundle, workId), { discard: true })
+      send: (bundle, workId) => Effect.forEach(sinks, (sink) => sink.send(bundle, workId), { discard: true }),
+      concurrentSends: Math.min(...sinks.map((sink) => sink.concurrentSends ?? 1))
     })

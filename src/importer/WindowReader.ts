@@ -175,8 +175,7 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
               return Metric.incrementBy(Metrics.recordsSent, bundle.objects.length)
             }),
             Effect.mapError(failWith(`window ${describeWindow(spec)}`))
-          )
-        ),
+          ), { concurrency: sink.concurrentSends ?? 1 }),
         Stream.runDrain,
         Effect.zipRight(Ref.get(hits)),
         Effect.map((seen): WindowOutcome => ({ _tag: "Delivered", hits: seen ?? 0 })),

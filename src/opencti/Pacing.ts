@@ -118,5 +118,8 @@ export const paced = (
       if (Option.isSome(size) && size.value >= threshold) yield* pause(size.value)
     })
 
-    return BundleSink.of({ send: (bundle, workId) => Effect.zipRight(beforeBundle, sink.send(bundle, workId)) })
+    return BundleSink.of({
+      send: (bundle, workId) => Effect.zipRight(beforeBundle, sink.send(bundle, workId)),
+      concurrentSends: sink.concurrentSends ?? 1
+    })
   })

@@ -51,6 +51,24 @@ describe("DirectorySink", () => {
       })
     })))
 
+  it.live("takes several bundles at once, each complete under its own name", () =>
+    run(Effect.gen(function*() {
+      const directory = mkdtempSync(join(tmpdir(), "bundles-"))
+      const sink = yield* DirectorySink.make(options(directory))
+      const concurrency = sink.concurrentSends ?? 1
+      expect(concurrency).toBeGreaterThan(1)
+      yield* Effect.forEach([0, 1, 2, 3, 4, 5], (n) => sink.send(bundle(n), Option.none()), { concurrency })
+      const files = readdirSync(directory).sort()
+      expect(files).toHaveLength(6)
+      const written = files.map((file) =>
+        (JSON.parse(readFileSync(join(directory, file), "utf8")) as {
+          bundle: StixBundle
+        }).bundle.id
+      )
+      // File names follow the order the bundles were handed over.
+      expect(written).toEqual([0, 1, 2, 3, 4, 5].map((n) => bundle(n).id))
+    })))
+
   it.live("writes the file as UTF-8: Latin-1, other scripts, emoji and lone control characters survive", () =>
     run(Effect.gen(function*() {
       const directory = mkdtempSync(join(tmpdir(), "bundles-"))

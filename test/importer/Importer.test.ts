@@ -25,6 +25,7 @@ interface Setup {
   readonly state?: Record<string, unknown>
   readonly fault?: PageFault
   readonly failAt?: number
+  readonly concurrentSends?: number
   readonly pageSize?: number
 }
 
@@ -35,7 +36,10 @@ const pass = (setup: Setup = {}) => {
     ...(setup.fault ? { fault: setup.fault } : {}),
     ...(setup.pageSize ? { pageSize: setup.pageSize } : {})
   })
-  const sink = recordingSink(setup.failAt === undefined ? {} : { failAt: setup.failAt })
+  const sink = recordingSink({
+    ...(setup.failAt === undefined ? {} : { failAt: setup.failAt }),
+    ...(setup.concurrentSends === undefined ? {} : { concurrentSends: setup.concurrentSends })
+  })
   const state = memoryState(setup.state)
   const works = recordingWorks()
   const layer = Importer.layer.pipe(
@@ -113,6 +117,23 @@ describe("Importer", () => {
         const previousEnd = Date.parse(untilOf(completed[i - 1]!).slice(0, 10))
         const start = Date.parse(completed[i]!.since)
         expect(start === previousEnd + 86_400_000 || start <= previousEnd).toBe(true)
+      }
+    }))
+
+  it.effect("gives a sink as many bundles at once as it takes, one at a time unless it says otherwise", () =>
+    Effect.gen(function*() {
+      const env = { SPYCLOUD_WINDOW_MAX_RECORDS: "500", CONNECTOR_BUNDLE_MAX_OBJECTS: "200" }
+      const serial = pass({ env })
+      const concurrent = pass({ env, concurrentSends: 2 })
+      Either.getOrThrow(yield* serial.result)
+      Either.getOrThrow(yield* concurrent.result)
+      expect(serial.sink.mostInFlight()).toBe(1)
+      expect(concurrent.sink.mostInFlight()).toBe(2)
+      // Every incident arrives once either way.
+      const all = (run: typeof serial) => incidentCounts(run.sink.bundles)
+      for (const run of [serial, concurrent]) {
+        expect([...all(run).values()].every((count) => count === 1)).toBe(true)
+        expect(all(run).size).toBe(run.dataset.documentIds({ since: run.dataset.startDate }).length)
       }
     }))
 

@@ -78,20 +78,32 @@ export const fakeSpycloud = (dataset: Dataset, options: { pageSize?: number; fau
   return { layer: Layer.succeed(SpycloudClient, client), queries }
 }
 
-/** A sink that keeps every bundle; `failAt` (1-based) makes that send fail. */
-export const recordingSink = (options: { failAt?: number } = {}) => {
+/**
+ * A sink that keeps every bundle; `failAt` (1-based) makes that send fail. `concurrentSends` is what it
+ * declares; each send lets other fibers run before it completes, so that `mostInFlight()` shows how many
+ * bundles the engine really had in delivery at once.
+ */
+export const recordingSink = (options: { failAt?: number; concurrentSends?: number } = {}) => {
   const bundles: Array<StixBundle> = []
   let sends = 0
+  let inFlight = 0
+  let mostInFlight = 0
   const sink = BundleSink.of({
     send: (bundle) =>
       Effect.suspend(() => {
         sends++
         if (options.failAt === sends) return Effect.fail(new SinkError({ sink: "test", reason: "the broker is gone" }))
-        bundles.push(bundle)
-        return Effect.void
-      })
+        inFlight++
+        mostInFlight = Math.max(mostInFlight, inFlight)
+        return Effect.yieldNow().pipe(
+          Effect.repeatN(3),
+          Effect.ensuring(Effect.sync(() => inFlight--)),
+          Effect.zipRight(Effect.sync(() => void bundles.push(bundle)))
+        )
+      }),
+    ...(options.concurrentSends === undefined ? {} : { concurrentSends: options.concurrentSends })
   })
-  return { layer: Layer.succeed(BundleSink, sink), bundles }
+  return { layer: Layer.succeed(BundleSink, sink), bundles, mostInFlight: () => mostInFlight }
 }
 
 /** The state in memory. `reset()` empties it, like a reset on the platform. */
