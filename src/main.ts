@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
+#!/usr/bin/env -S node --max-semi-space-size=4
 /** The edge: the only place that reads the process environment and runs effects. */
 import { CliConfig, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
