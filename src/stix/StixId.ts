@@ -6,6 +6,7 @@
  * Ids are computed for every object of every record, so the canonical JSON is written straight into the
  * hash input (`Uuid5`) instead of being built as a string first.
  */
+import { memoizeBounded } from "../lib/MemoizeBounded.js"
 import * as Uuid5 from "./Uuid5.js"
 
 /** The keys of the contributing properties in canonical order (UTF-16 code units). */
@@ -33,8 +34,25 @@ export const deterministicId = (type: string, contributing: Readonly<Record<stri
 const singlePropertyId = (type: string, key: string, value: string): string =>
   Uuid5.name().raw(`{"${key}":`).jsonString(value).raw("}").finish(type)
 
+/**
+ * Domains, URLs and IPs recur across records, so the last few thousand value ids of each type are kept, for
+ * values short enough that the cache stays small (a few MB at most).
+ */
+const CACHED_VALUE_IDS = 2048
+const MAX_CACHED_VALUE_LENGTH = 256
+const valueIdsByType = new Map<string, (value: string) => string>()
+
 /** The id of an observable whose only contributing property is `value` (most of them). */
-export const valueId = (type: string, value: string): string => singlePropertyId(type, "value", value)
+export const valueId = (type: string, value: string): string => {
+  if (value.length > MAX_CACHED_VALUE_LENGTH) return singlePropertyId(type, "value", value)
+  let ids = valueIdsByType.get(type)
+  if (ids === undefined) {
+    // Types are the code's own STIX type names, a handful.
+    ids = memoizeBounded(CACHED_VALUE_IDS, (text) => singlePropertyId(type, "value", text))
+    valueIdsByType.set(type, ids)
+  }
+  return ids(value)
+}
 
 /**
  * Python's `str.strip()`: its whitespace set adds U+001C–U+001F and U+0085 to JavaScript's `trim()`, and lacks
