@@ -35,23 +35,22 @@ const singlePropertyId = (type: string, key: string, value: string): string =>
   Uuid5.name().raw(`{"${key}":`).jsonString(value).raw("}").finish(type)
 
 /**
- * Domains, URLs and IPs recur across records, so the last few thousand value ids of each type are kept, for
- * values short enough that the cache stays small (a few MB at most).
+ * Domains, URLs, IPs and user agents recur across records, so the last few thousand value ids of each of
+ * these types are kept, for values short enough that the caches stay small (a few MB at most). Emails and
+ * host names rarely recur within that many records: caching them would cost more than it saves.
  */
 const CACHED_VALUE_IDS = 2048
 const MAX_CACHED_VALUE_LENGTH = 256
-const valueIdsByType = new Map<string, (value: string) => string>()
+const cachedValueIds = new Map(
+  ["domain-name", "url", "ipv4-addr", "ipv6-addr", "user-agent"].map((type) =>
+    [type, memoizeBounded(CACHED_VALUE_IDS, (value) => singlePropertyId(type, "value", value))] as const
+  )
+)
 
 /** The id of an observable whose only contributing property is `value` (most of them). */
 export const valueId = (type: string, value: string): string => {
-  if (value.length > MAX_CACHED_VALUE_LENGTH) return singlePropertyId(type, "value", value)
-  let ids = valueIdsByType.get(type)
-  if (ids === undefined) {
-    // Types are the code's own STIX type names, a handful.
-    ids = memoizeBounded(CACHED_VALUE_IDS, (text) => singlePropertyId(type, "value", text))
-    valueIdsByType.set(type, ids)
-  }
-  return ids(value)
+  const cached = value.length > MAX_CACHED_VALUE_LENGTH ? undefined : cachedValueIds.get(type)
+  return cached === undefined ? singlePropertyId(type, "value", value) : cached(value)
 }
 
 /**
