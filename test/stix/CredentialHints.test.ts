@@ -116,7 +116,7 @@ describe("credentialHints", () => {
     expect(credentialHints(text)).toBe(hints)
   })
 
-  it("treats exactly the characters \\s matches as whitespace", () => {
+  it("takes exactly the characters \\s matches for whitespace", () => {
     for (let code = 0; code <= 0xffff; code++) {
       const character = String.fromCharCode(code)
       if (":@=.".includes(character)) continue
