@@ -24,13 +24,12 @@ const MAX_INLINE_TYPE = 200
 const DASH = 45
 const VERSION_5 = 53 // "5"
 const QUOTE = 34
+const BACKSLASH = 92
 /** The variant digit (10xx in binary) for each hex digit of the digest, indexed by its character code. */
 const VARIANT_DIGITS = new Uint8Array(128)
 for (const [index, digit] of [..."0123456789abcdef"].entries()) {
   VARIANT_DIGITS[digit.charCodeAt(0)] = "89ab".charCodeAt(index & 3)
 }
-/** What `JSON.stringify` escapes (quote, backslash, control characters) and anything beyond ASCII. */
-const NOT_PLAIN_ASCII = /["\\\u0000-\u001f\u0080-\uffff]/
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /** The id text for a SHA-1 digest in hex: version nibble 5, variant bits 10, the type in front if given. */
@@ -88,18 +87,28 @@ export class NameWriter {
    * does in Python, whose ids these must match; the writer is then released unused.
    */
   jsonString(value: string): this {
-    if (NOT_PLAIN_ASCII.test(value)) {
-      if (LONE_SURROGATE.test(value)) {
-        this.release()
-        throw new TypeError("lone surrogate in an id property")
-      }
-      return this.utf8(JSON.stringify(value))
-    }
     this.reserve(value.length + 2)
-    this.input[this.length++] = QUOTE
-    this.length += this.input.write(value, this.length, "latin1")
-    this.input[this.length++] = QUOTE
+    const input = this.input
+    let length = this.length
+    input[length++] = QUOTE
+    // Plain ASCII (most values) is copied as it is, in the same pass that checks it.
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i)
+      if (code < 0x20 || code === QUOTE || code === BACKSLASH || code > 0x7f) return this.escapedJsonString(value)
+      input[length++] = code
+    }
+    input[length++] = QUOTE
+    this.length = length
     return this
+  }
+
+  /** `jsonString` for a value that `JSON.stringify` escapes or that goes beyond ASCII. */
+  private escapedJsonString(value: string): this {
+    if (LONE_SURROGATE.test(value)) {
+      this.release()
+      throw new TypeError("lone surrogate in an id property")
+    }
+    return this.utf8(JSON.stringify(value))
   }
 
   /**
