@@ -21,6 +21,7 @@ const NAMESPACE_BYTES = Buffer.from(STIX_ID_NAMESPACE.replaceAll("-", ""), "hex"
 /** Ids are at most a type name, `--` and 36 characters; longer type names are joined as strings instead. */
 const output = Buffer.allocUnsafe(256)
 const MAX_INLINE_TYPE = 200
+const MAX_KEPT_VIEW = 512
 const DASH = 45
 const VERSION_5 = 53 // "5"
 const QUOTE = 34
@@ -52,6 +53,11 @@ const formatId = (hex: string, type: string | undefined): string => {
 export class NameWriter {
   private input = Buffer.alloc(1024)
   private length = NAMESPACE_LENGTH
+  /**
+   * `input.subarray(0, length)` by length up to `MAX_KEPT_VIEW`, made once: names have a few dozen lengths,
+   * hashed over and over.
+   */
+  private views: Array<Buffer | undefined> = []
 
   constructor() {
     NAMESPACE_BYTES.copy(this.input, 0)
@@ -63,6 +69,7 @@ export class NameWriter {
     const larger = Buffer.alloc(Math.max(this.input.length * 2, this.length + bytes))
     this.input.copy(larger, 0, 0, this.length)
     this.input = larger
+    this.views = []
   }
 
   /** Appends text as UTF-8. */
@@ -116,7 +123,11 @@ export class NameWriter {
    * the SHA-1, with the version nibble set to 5 and the variant bits to 10. The writer is released.
    */
   finish(type?: string): string {
-    const hex = hash("sha1", this.input.subarray(0, this.length), "hex")
+    const length = this.length
+    const view = length > MAX_KEPT_VIEW
+      ? this.input.subarray(0, length)
+      : this.views[length] ??= this.input.subarray(0, length)
+    const hex = hash("sha1", view, "hex")
     this.release()
     if (type !== undefined && type.length > MAX_INLINE_TYPE) return `${type}--${formatId(hex, undefined)}`
     return formatId(hex, type)
