@@ -31,5 +31,5 @@ HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=3 \
   CMD ["node", "-e", "process.exit(Date.now() - require('fs').statSync('/tmp/spycloud-connector.alive').mtimeMs < 120000 ? 0 : 1)"]
 # node itself is PID 1 (no npm/npx or shell wrapper), so SIGTERM reaches the connector, which stops cleanly;
 # docker-compose.yml adds `init: true` to reap zombies as well.
-ENTRYPOINT ["node", "dist/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/main.js"]
 CMD ["run"]

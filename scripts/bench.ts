@@ -18,6 +18,7 @@ import { connect } from "node:net"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
+import { CONNECTOR_NODE_OPTIONS } from "../src/cli/NodeOptions.js"
 import * as Settings from "../src/config/Settings.js"
 import { LOCAL_AMQP_URL, startOpenCtiStandIn } from "../test/support/opencti/OpenCtiStandIn.js"
 import { sharedPath } from "../test/support/SharedPaths.js"
@@ -174,7 +175,7 @@ const runDirectory = async (standIn: StandInInfo, work: string) => {
     if (firstBundleAt === undefined && name !== null && name.endsWith(".json")) firstBundleAt = performance.now()
   })
   try {
-    const measurement = await runMeasured(process.execPath, [BINARY, "once"], {
+    const measurement = await runMeasured(process.execPath, [...CONNECTOR_NODE_OPTIONS, BINARY, "once"], {
       cwd: work,
       env: {
         ...spycloudEnvironment(standIn),
@@ -281,7 +282,7 @@ const runRabbitMq = (options: RabbitMqOptions) => async (standIn: StandInInfo, w
     const follower = options.followQueue === true ? await followQueueSize(platform, connectorId, drainer) : undefined
     return withCleanup(() => Promise.all([drainer.close(), follower?.close()]).then(() => undefined), async () => {
       let startedAt = 0
-      const measurement = await runMeasured(process.execPath, [BINARY, "once"], {
+      const measurement = await runMeasured(process.execPath, [...CONNECTOR_NODE_OPTIONS, BINARY, "once"], {
         cwd: work,
         env: {
           ...spycloudEnvironment(standIn),

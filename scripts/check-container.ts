@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as YAML from "yaml"
+import { CONNECTOR_NODE_OPTIONS } from "../src/cli/NodeOptions.js"
 import { SETTINGS } from "../src/config/Settings.js"
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..")
@@ -85,10 +86,9 @@ export const containerProblems = (root = ROOT): Array<string> => {
     problems.push("the final stage should run as a non-root USER")
   }
   const entrypoint = inFinal.find((i) => i.keyword === "ENTRYPOINT")?.argument
-  if (entrypoint !== "[\"node\", \"dist/main.js\"]") {
-    problems.push(
-      `ENTRYPOINT should be ["node", "dist/main.js"] (node as the process that gets SIGTERM), not ${entrypoint}`
-    )
+  const expected = JSON.stringify(["node", ...CONNECTOR_NODE_OPTIONS, "dist/main.js"]).replace(/","/g, "\", \"")
+  if (entrypoint !== expected) {
+    problems.push(`ENTRYPOINT should be ${expected} (node as the process that gets SIGTERM), not ${entrypoint}`)
   }
   if (inFinal.find((i) => i.keyword === "CMD")?.argument !== "[\"run\"]") problems.push("CMD should be [\"run\"]")
   const tsconfig = JSON.parse(readFileSync(join(root, "tsconfig.build.json"), "utf8")) as {

@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process"
 import { readdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
+import { CONNECTOR_NODE_OPTIONS } from "../src/cli/NodeOptions.js"
 import { STATE_FILE_NAME } from "../src/config/ConnectorConfig.js"
 import type { StixBundle } from "../src/stix/StixObject.js"
 import { startSpycloudStandIn } from "../test/support/spycloud/SpycloudStandIn.js"
@@ -27,7 +28,7 @@ process.stdout.write(
 )
 
 const code = await new Promise<number | null>((resolveRun, reject) => {
-  const child = spawn(process.execPath, [BINARY, "once"], {
+  const child = spawn(process.execPath, [...CONNECTOR_NODE_OPTIONS, BINARY, "once"], {
     cwd: ROOT,
     stdio: ["ignore", "inherit", "inherit"],
     env: {

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /** The edge: the only place that reads the process environment and runs effects. */
 import { CliConfig, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"

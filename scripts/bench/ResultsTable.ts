@@ -3,6 +3,7 @@
  * placed in README.md between `<!-- bench:start -->` and `<!-- bench:end -->`).
  */
 import { readFileSync, writeFileSync } from "node:fs"
+import { CONNECTOR_NODE_OPTIONS } from "../../src/cli/NodeOptions.js"
 
 export type SinkName = "directory" | "rabbitmq" | "rabbitmq-per-bundle"
 
@@ -83,7 +84,9 @@ export const renderTable = (rows: ReadonlyArray<BenchRow>, context: TableContext
     ...lines,
     "",
     `- *Records*: generated breach records (${context.recordsPerDay} published per day) served by the SpyCloud ` +
-    "stand-in in its own process; *Records/s* divides them by the wall time of `node dist/main.js once`, " +
+    `stand-in in its own process; *Records/s* divides them by the wall time of \`node ${
+      CONNECTOR_NODE_OPTIONS.join(" ")
+    } dist/main.js once\` (as the image runs it), ` +
     "start-up included. *Read*: records the connector converted (its summary), each once.",
     "- *Objects/s*: incidents, observables and relationships written (directory, and RabbitMQ per-bundle, " +
     "from the connector's summary), or queue messages consumed (RabbitMQ: one persistent message per object " +

@@ -14,7 +14,7 @@ import { makeMappingContext, type MappingContext } from "../stix/MappingContext.
 import * as Metrics from "../telemetry/Metrics.js"
 import { BundleSink } from "./BundleSink.js"
 import * as ImportMetrics from "./ImportMetrics.js"
-import { convertPage, sourceIdsOf } from "./PageConversion.js"
+import { type ConvertedStretch, pageConverter, sourceIdsOf } from "./PageConversion.js"
 import { PassFailed } from "./PassFailed.js"
 import type { PassStats } from "./PassStats.js"
 import { describeWindow, toQuery, type WindowSpec } from "./Window.js"
@@ -29,6 +29,12 @@ export interface Pass {
 
 export interface WindowReader {
   readonly read: (spec: WindowSpec, pass: Pass) => Effect.Effect<WindowOutcome, PassFailed>
+}
+
+/** The pass's counters before a stretch of records was converted, for the metrics' increments. */
+interface Counts {
+  readonly records: number
+  readonly observables: number
 }
 
 /** The first page counted more hits than a window may hold: the window is split, not read. */
@@ -69,20 +75,9 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
         })
       )
 
-    const processPage = Effect.fn("WindowReader.processPage")(
-      function*(page: BreachPage, packer: BundlePacker, { seenNotes, stats }: Pass) {
-        yield* ImportMetrics.recordSkipped("invalid-record", page.skipped.length)
-        for (const skipped of page.skipped) {
-          stats.skipRecord("invalid-record")
-          yield* Effect.logWarning("Skipped a breach record that cannot be decoded", {
-            document_id: Option.getOrElse(skipped.documentId, () => "(unreadable)"),
-            reason: skipped.reason
-          })
-        }
-        if (page.records.length === 0) return []
-        const catalogs = yield* catalogsFor(page.records, stats)
-        const before = { records: stats.records, observables: stats.observables }
-        const converted = convertPage(page.records, catalogs, mapping, packer, stats)
+    /** Logs and counts what one stretch of a page's conversion left out; gives its bundle, if it completed one. */
+    const reportStretch = Effect.fn("WindowReader.reportStretch")(
+      function*(converted: ConvertedStretch, before: Counts, { seenNotes, stats }: Pass) {
         yield* Metric.incrementBy(ImportMetrics.recordsImported, stats.records - before.records)
         yield* Metric.incrementBy(ImportMetrics.incidents, stats.records - before.records)
         yield* Metric.incrementBy(ImportMetrics.observables, stats.observables - before.observables)
@@ -107,9 +102,31 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
             yield* Effect.logWarning(note)
           }
         }
-        return converted.bundles
+        return converted.bundle
       }
     )
+
+    /** A page's bundles, built one at a time as the sink takes them. */
+    const pageBundles = (page: BreachPage, packer: BundlePacker, pass: Pass) =>
+      Stream.unwrap(Effect.gen(function*() {
+        const { stats } = pass
+        yield* ImportMetrics.recordSkipped("invalid-record", page.skipped.length)
+        for (const skipped of page.skipped) {
+          stats.skipRecord("invalid-record")
+          yield* Effect.logWarning("Skipped a breach record that cannot be decoded", {
+            document_id: Option.getOrElse(skipped.documentId, () => "(unreadable)"),
+            reason: skipped.reason
+          })
+        }
+        if (page.records.length === 0) return Stream.empty
+        const catalogs = yield* catalogsFor(page.records, stats)
+        const converter = pageConverter(page.records, catalogs, mapping, packer, stats)
+        return Stream.repeatEffectOption(Effect.suspend(() => {
+          if (converter.finished()) return Effect.fail(Option.none())
+          const before = { records: stats.records, observables: stats.observables }
+          return reportStretch(converter.next(), before, pass)
+        })).pipe(Stream.filterMap((bundle) => bundle))
+      }))
 
     /** A client error as a planner outcome, or the pass's failure when no smaller query can cure it. */
     const outcomeOf = (error: SpycloudError, hits: number | undefined, spec: WindowSpec) => {
@@ -145,8 +162,7 @@ export const make: Effect.Effect<WindowReader, never, ConnectorConfig | Spycloud
             )
           )
         }),
-        Stream.mapEffect((page) => processPage(page, packer, pass)),
-        Stream.flattenIterables,
+        Stream.flatMap((page) => pageBundles(page, packer, pass)),
         // The window's last, partly filled bundle: sent before the window counts as done.
         Stream.concat(Stream.suspend(() => Stream.fromIterable(Option.toArray(Option.fromNullable(packer.flush()))))),
         // The next bundle is built while the previous one is being sent; one waiting is enough (memory).

@@ -38,7 +38,7 @@ describe("container files", () => {
     writeFileSync(
       join(root, "Dockerfile"),
       dockerfile.replace("COPY src ./src", "COPY source ./src").replace("USER 1000:1000", "USER root").replace(
-        "ENTRYPOINT [\"node\", \"dist/main.js\"]",
+        /^ENTRYPOINT .*$/m,
         "ENTRYPOINT [\"npx\", \"tsx\", \"src/main.ts\"]"
       ).replace("FROM ${NODE_IMAGE}\n", "FROM node:20-alpine\n").replace(
         /ARG NODE_IMAGE=\S+/,

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { chmodSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import * as YAML from "yaml"
+import { CONNECTOR_NODE_OPTIONS } from "../../src/cli/NodeOptions.js"
 import { STATE_FILE_NAME } from "../../src/config/ConnectorConfig.js"
 import { fileVariant } from "../../src/config/Setting.js"
 import { SETTINGS } from "../../src/config/Settings.js"
@@ -153,7 +154,7 @@ describeWithShared("the image, run with OpenCTI and RabbitMQ", () => {
     expect(status).toMatch(/^Gid:\s+1000\s+1000\s+1000\s+1000$/m)
     expect(status).toMatch(/^CapEff:\s+0+$/m)
     const commandLine = (await docker(["exec", name, "cat", "/proc/1/cmdline"])).split("\0").filter(Boolean)
-    expect(commandLine).toEqual(["node", "dist/main.js", "run"])
+    expect(commandLine).toEqual(["node", ...CONNECTOR_NODE_OPTIONS, "dist/main.js", "run"])
     expect(await inspect(name, "{{.Config.User}}")).toBe("1000:1000")
 
     // docker stop sends SIGTERM and, after 5 s, SIGKILL (exit 137): exit 0 means the connector stopped itself.

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { resolve } from "node:path"
+import { CONNECTOR_NODE_OPTIONS } from "../../src/cli/NodeOptions.js"
 import { REPO_ROOT } from "./SharedPaths.js"
 
 export const BINARY = resolve(REPO_ROOT, "dist/main.js")
@@ -45,13 +46,14 @@ export interface RunningBinary {
 export const startBinary = (args: ReadonlyArray<string>, options: BinaryOptions = {}): RunningBinary => {
   assertBuilt()
   const command = options.umask === undefined
-    ? [process.execPath, BINARY, ...args]
+    ? [process.execPath, ...CONNECTOR_NODE_OPTIONS, BINARY, ...args]
     : [
       "/bin/sh",
       "-c",
       `umask ${options.umask.toString(8).padStart(3, "0")} && exec "$@"`,
       "sh",
       process.execPath,
+      ...CONNECTOR_NODE_OPTIONS,
       BINARY,
       ...args
     ]
