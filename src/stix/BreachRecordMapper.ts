@@ -5,7 +5,7 @@
  * objects. Never throws.
  */
 import { Option } from "effect"
-import { parseIsoInstant } from "../lib/IsoInstant.js"
+import { isoTimestamp } from "../lib/IsoInstant.js"
 import { memoizeLast } from "../lib/MemoizeLast.js"
 import type { BreachCatalog, BreachRecord } from "../spycloud/BreachRecord.js"
 import { describeRecord } from "./Description.js"
@@ -31,15 +31,15 @@ const truncate = (text: string, max: number): string => {
 }
 
 /** A date as a STIX timestamp; records come in runs that share their publish date, so it is worked out once. */
-const publishTimestamp = memoizeLast((text) => parseIsoInstant(text)?.toISOString())
+const publishTimestamp = memoizeLast(isoTimestamp)
 
 /** A record date as a STIX timestamp, or undefined (with a note) when present but unusable. */
 const recordTimestamp = (record: BreachRecord, field: string, notes: Array<string>): string | undefined => {
   const raw = record[field]
   if (raw === undefined || raw === null) return undefined
-  const date = typeof raw === "string" ? parseIsoInstant(raw) : undefined
-  if (date === undefined) notes.push(`${field} is not an ISO-8601 date; ignored`)
-  return date?.toISOString()
+  const timestamp = typeof raw === "string" ? isoTimestamp(raw) : undefined
+  if (timestamp === undefined) notes.push(`${field} is not an ISO-8601 date; ignored`)
+  return timestamp
 }
 
 const severityOf = (record: BreachRecord, notes: Array<string>): SeverityMapping => {

@@ -14,6 +14,8 @@ const MARKDOWN_SIGNIFICANT = /[\\|`*_[\]<>&~]/g
 
 /** Any character that one of the replacements below would touch. */
 const NEEDS_ESCAPING = /[\\|`*_[\]<>&~\u0000-\u001f\u007f\u2028\u2029\ud800-\udfff]/
+/** Any character that a replacement after `MARKDOWN_SIGNIFICANT` would touch: rare, unlike `_` or `|`. */
+const NEEDS_MORE_THAN_BACKSLASHES = /[\u0000-\u001f\u007f\u2028\u2029\ud800-\udfff]/
 
 /** Characters kept from one value; beyond that the cell says it was cut. */
 export const MAX_CELL_LENGTH = 1000
@@ -23,11 +25,10 @@ export const escapeMarkdown = (text: string, maxLength = MAX_CELL_LENGTH): strin
   const cut = text.length > maxLength
   // Never cut a surrogate pair in two.
   const kept = cut ? text.slice(0, /[\ud800-\udbff]/.test(text[maxLength - 1]!) ? maxLength - 1 : maxLength) : text
+  const backslashed = kept.replace(MARKDOWN_SIGNIFICANT, "\\$&")
   // Line breaks go before the control characters, which include `\r`.
-  const escaped = kept
-    .replace(MARKDOWN_SIGNIFICANT, "\\$&")
-    .replace(LINE_BREAK, "<br>")
-    .replace(/\t/g, " ")
-    .replace(CONTROL_OR_LONE_SURROGATE, "\ufffd")
+  const escaped = NEEDS_MORE_THAN_BACKSLASHES.test(kept)
+    ? backslashed.replace(LINE_BREAK, "<br>").replace(/\t/g, " ").replace(CONTROL_OR_LONE_SURROGATE, "\ufffd")
+    : backslashed
   return cut ? `${escaped} … *(${text.length - kept.length} more characters)*` : escaped
 }

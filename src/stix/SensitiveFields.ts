@@ -6,6 +6,8 @@
  * allowed through. Matching errs on the side of hiding: a harmless field that looks secret is hidden.
  */
 
+import { memoizeBounded } from "../lib/MemoizeBounded.js"
+
 /** SpyCloud's documented secret fields, some of which no pattern below would catch (`form_post_data`). */
 const LISTED = new Set([
   "password",
@@ -54,10 +56,19 @@ const words = (name: string): Array<string> =>
     .split(/[^a-z0-9]+/)
     .filter((word) => word !== "")
 
-export const isSensitiveField = (name: string): boolean => {
+const judge = (name: string): boolean => {
   const lower = name.toLowerCase()
   if (LISTED.has(lower)) return true
   if (HARMLESS.has(lower)) return false
   if (SECRET_FRAGMENT.test(lower.replace(/[^a-z0-9]/g, ""))) return true
   return words(name).some((word) => SECRET_WORD.test(word) || SECRET_PREFIX.test(word))
 }
+
+// The same names come back in every record and URL (`password`, `next`, `id`): the verdicts on the last few
+// thousand short ones are kept.
+const CACHED_NAMES = 4096
+const MAX_CACHED_NAME_LENGTH = 100
+const cachedJudge = memoizeBounded(CACHED_NAMES, judge)
+
+export const isSensitiveField = (name: string): boolean =>
+  name.length > MAX_CACHED_NAME_LENGTH ? judge(name) : cachedJudge(name)

@@ -6,6 +6,7 @@
  * Ids are computed for every object of every record, so the canonical JSON is written straight into the
  * hash input (`Uuid5`) instead of being built as a string first.
  */
+import { memoizeBounded } from "../lib/MemoizeBounded.js"
 import * as Uuid5 from "./Uuid5.js"
 
 /** The keys of the contributing properties in canonical order (UTF-16 code units). */
@@ -33,8 +34,24 @@ export const deterministicId = (type: string, contributing: Readonly<Record<stri
 const singlePropertyId = (type: string, key: string, value: string): string =>
   Uuid5.name().raw(`{"${key}":`).jsonString(value).raw("}").finish(type)
 
+/**
+ * Domains, URLs, IPs and user agents recur across records, so the last few thousand value ids of each of
+ * these types are kept, for values short enough that the caches stay small (a few MB at most). Emails and
+ * host names rarely recur within that many records: caching them would cost more than it saves.
+ */
+const CACHED_VALUE_IDS = 2048
+const MAX_CACHED_VALUE_LENGTH = 256
+const cachedValueIds = new Map(
+  ["domain-name", "url", "ipv4-addr", "ipv6-addr", "user-agent"].map((type) =>
+    [type, memoizeBounded(CACHED_VALUE_IDS, (value) => singlePropertyId(type, "value", value))] as const
+  )
+)
+
 /** The id of an observable whose only contributing property is `value` (most of them). */
-export const valueId = (type: string, value: string): string => singlePropertyId(type, "value", value)
+export const valueId = (type: string, value: string): string => {
+  const cached = value.length > MAX_CACHED_VALUE_LENGTH ? undefined : cachedValueIds.get(type)
+  return cached === undefined ? singlePropertyId(type, "value", value) : cached(value)
+}
 
 /**
  * Python's `str.strip()`: its whitespace set adds U+001C–U+001F and U+0085 to JavaScript's `trim()`, and lacks

@@ -21,16 +21,16 @@ const NAMESPACE_BYTES = Buffer.from(STIX_ID_NAMESPACE.replaceAll("-", ""), "hex"
 /** Ids are at most a type name, `--` and 36 characters; longer type names are joined as strings instead. */
 const output = Buffer.allocUnsafe(256)
 const MAX_INLINE_TYPE = 200
+const MAX_KEPT_VIEW = 512
 const DASH = 45
 const VERSION_5 = 53 // "5"
 const QUOTE = 34
+const BACKSLASH = 92
 /** The variant digit (10xx in binary) for each hex digit of the digest, indexed by its character code. */
 const VARIANT_DIGITS = new Uint8Array(128)
 for (const [index, digit] of [..."0123456789abcdef"].entries()) {
   VARIANT_DIGITS[digit.charCodeAt(0)] = "89ab".charCodeAt(index & 3)
 }
-/** What `JSON.stringify` escapes (quote, backslash, control characters) and anything beyond ASCII. */
-const NOT_PLAIN_ASCII = /["\\\u0000-\u001f\u0080-\uffff]/
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /** The id text for a SHA-1 digest in hex: version nibble 5, variant bits 10, the type in front if given. */
@@ -53,6 +53,11 @@ const formatId = (hex: string, type: string | undefined): string => {
 export class NameWriter {
   private input = Buffer.alloc(1024)
   private length = NAMESPACE_LENGTH
+  /**
+   * `input.subarray(0, length)` by length up to `MAX_KEPT_VIEW`, made once: names have a few dozen lengths,
+   * hashed over and over.
+   */
+  private views: Array<Buffer | undefined> = []
 
   constructor() {
     NAMESPACE_BYTES.copy(this.input, 0)
@@ -64,6 +69,7 @@ export class NameWriter {
     const larger = Buffer.alloc(Math.max(this.input.length * 2, this.length + bytes))
     this.input.copy(larger, 0, 0, this.length)
     this.input = larger
+    this.views = []
   }
 
   /** Appends text as UTF-8. */
@@ -88,18 +94,28 @@ export class NameWriter {
    * does in Python, whose ids these must match; the writer is then released unused.
    */
   jsonString(value: string): this {
-    if (NOT_PLAIN_ASCII.test(value)) {
-      if (LONE_SURROGATE.test(value)) {
-        this.release()
-        throw new TypeError("lone surrogate in an id property")
-      }
-      return this.utf8(JSON.stringify(value))
-    }
     this.reserve(value.length + 2)
-    this.input[this.length++] = QUOTE
-    this.length += this.input.write(value, this.length, "latin1")
-    this.input[this.length++] = QUOTE
+    const input = this.input
+    let length = this.length
+    input[length++] = QUOTE
+    // Plain ASCII (most values) is copied as it is, in the same pass that checks it.
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i)
+      if (code < 0x20 || code === QUOTE || code === BACKSLASH || code > 0x7f) return this.escapedJsonString(value)
+      input[length++] = code
+    }
+    input[length++] = QUOTE
+    this.length = length
     return this
+  }
+
+  /** `jsonString` for a value that `JSON.stringify` escapes or that goes beyond ASCII. */
+  private escapedJsonString(value: string): this {
+    if (LONE_SURROGATE.test(value)) {
+      this.release()
+      throw new TypeError("lone surrogate in an id property")
+    }
+    return this.utf8(JSON.stringify(value))
   }
 
   /**
@@ -107,7 +123,11 @@ export class NameWriter {
    * the SHA-1, with the version nibble set to 5 and the variant bits to 10. The writer is released.
    */
   finish(type?: string): string {
-    const hex = hash("sha1", this.input.subarray(0, this.length), "hex")
+    const length = this.length
+    const view = length > MAX_KEPT_VIEW
+      ? this.input.subarray(0, length)
+      : this.views[length] ??= this.input.subarray(0, length)
+    const hex = hash("sha1", view, "hex")
     this.release()
     if (type !== undefined && type.length > MAX_INLINE_TYPE) return `${type}--${formatId(hex, undefined)}`
     return formatId(hex, type)

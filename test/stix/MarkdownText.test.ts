@@ -37,4 +37,52 @@ describe("escapeMarkdown", () => {
       { numRuns: 500 }
     )
   })
+
+  it("escapes as the whole chain of replacements would, whatever the shortcuts skip", () => {
+    const reference = (text: string, maxLength: number) => {
+      const cut = text.length > maxLength
+      const kept = cut ? text.slice(0, /[\ud800-\udbff]/.test(text[maxLength - 1]!) ? maxLength - 1 : maxLength) : text
+      const escaped = kept
+        .replace(/[\\|`*_[\]<>&~]/g, "\\$&")
+        .replace(/\r\n|[\r\n\u2028\u2029]/g, "<br>")
+        .replace(/\t/g, " ")
+        .replace(
+          /[\u0000-\u0008\u000b-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+          "\ufffd"
+        )
+      return cut ? `${escaped} … *(${text.length - kept.length} more characters)*` : escaped
+    }
+    const tricky = FastCheck.array(
+      FastCheck.oneof(
+        FastCheck.constantFrom(
+          "|",
+          "_",
+          "\\",
+          "*",
+          "`",
+          "[",
+          "]",
+          "<",
+          ">",
+          "&",
+          "~",
+          "\r\n",
+          "\r",
+          "\n",
+          "\t",
+          "\u2028"
+        ),
+        FastCheck.constantFrom("\u0000", "\u007f", "\ud83d", "\ude00", "\ud83d\ude00", "é", "a", " "),
+        FastCheck.string({ unit: "binary", maxLength: 4 })
+      ),
+      { maxLength: 20 }
+    ).map((parts) => parts.join(""))
+    FastCheck.assert(
+      FastCheck.property(tricky, FastCheck.integer({ min: 1, max: 30 }), (text, maxLength) => {
+        expect(escapeMarkdown(text, maxLength)).toBe(reference(text, maxLength))
+        expect(escapeMarkdown(text)).toBe(reference(text, 1000))
+      }),
+      { numRuns: 5_000 }
+    )
+  })
 })

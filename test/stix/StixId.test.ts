@@ -267,7 +267,24 @@ describe("the id machinery against the reference libraries (canonicalize 4, uuid
     )
   })
 
+  it("gives the same value ids when asked again, per type, for short and long values", () => {
+    const expected = (type: string, value: string) => `${type}--${v5(canonicalize({ value })!, STIX_ID_NAMESPACE)}`
+    const values = [
+      "example.com",
+      "203.0.113.7",
+      "x".repeat(256),
+      "y".repeat(257),
+      ...Array.from({ length: 3000 }, (_, i) => `h${i}.example.com`)
+    ]
+    for (let pass = 0; pass < 2; pass++) {
+      for (const value of values) {
+        for (const type of ["domain-name", "hostname"]) expect(valueId(type, value)).toBe(expected(type, value))
+      }
+    }
+  })
+
   it("refuses a lone surrogate, which Python cannot hash", () => {
+    expect(() => valueId("url", "a\ud800b")).toThrow()
     expect(() => valueId("url", "a\ud800b")).toThrow()
     expect(() => deterministicId("url", { value: "\udc00" })).toThrow()
     expect(valueId("url", "😀")).toBe(`url--${v5(canonicalize({ value: "😀" })!, STIX_ID_NAMESPACE)}`)

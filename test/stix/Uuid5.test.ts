@@ -19,6 +19,15 @@ describe("Uuid5", () => {
     }
   })
 
+  it("gives uuid's v5 for names of the same lengths before and after one that outgrows the buffer", () => {
+    const lengths = [0, 40, 511, 512, 513, 900]
+    const names = (fill: string) => lengths.map((length) => fill.repeat(length))
+    for (const name of names("a")) expect(idOf(name)).toBe(v5(name, Uuid5.STIX_ID_NAMESPACE))
+    const long = "l".repeat(5000)
+    expect(idOf(long)).toBe(v5(long, Uuid5.STIX_ID_NAMESPACE))
+    for (const name of [...names("b"), ...names("c")]) expect(idOf(name)).toBe(v5(name, Uuid5.STIX_ID_NAMESPACE))
+  })
+
   it("gives uuid's v5 for any text, with the type in front when given", () => {
     FastCheck.assert(
       FastCheck.property(
