@@ -42,8 +42,10 @@ describe("the V8 options the connector runs with", () => {
     expect(semiSpaceMb).toBeGreaterThan(0)
     const largestNewSpaceMb = (nodeOptions: ReadonlyArray<string>) =>
       Number(execFileSync(process.execPath, [...nodeOptions, "-e", ALLOCATE], { encoding: "utf8" }))
-    // The young generation is two semi-spaces.
-    expect(largestNewSpaceMb(CONNECTOR_NODE_OPTIONS)).toBeLessThanOrEqual(2 * semiSpaceMb)
-    expect(largestNewSpaceMb([])).toBeGreaterThan(2 * semiSpaceMb)
+    // Node 20 reports the young generation as its two semi-spaces (8 against 32 MB here); Node 24's V8 counts
+    // more in it (about 25-40 against 128 MB), so the test compares with the uncapped size, not a formula.
+    const capped = largestNewSpaceMb(CONNECTOR_NODE_OPTIONS)
+    const uncapped = largestNewSpaceMb([])
+    expect(capped).toBeLessThan(uncapped / 2)
   })
 })
